@@ -1,0 +1,176 @@
+//! Companies, apps, licenses with their countries, and clients with their
+//! redirect and logout URIs.
+
+use diesel::prelude::*;
+
+use crate::schema::{apps, client_logout_uris, client_redirect_uris, clients, companies, license_countries, licenses};
+use crate::{DbConnection, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = companies)]
+pub struct CompanyRow {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = apps)]
+pub struct AppRow {
+    pub id: String,
+    pub company_id: String,
+    pub name: String,
+    pub description: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = licenses)]
+pub struct LicenseRow {
+    pub id: String,
+    pub app_id: String,
+    pub internal_id: String,
+    pub name: String,
+    pub description: String,
+    pub rank: i32,
+    pub status: String,
+    pub test_mode: bool,
+    pub interval_length: i32,
+    pub interval_unit: String,
+    pub trial_duration_days: i32,
+    pub trial_reset_days: i32,
+    pub price_tier: Option<i32>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = clients)]
+pub struct ClientRow {
+    pub id: String,
+    pub app_id: String,
+    pub name: String,
+    pub platform: String,
+    /// SHA-256 of the client secret in hex; `None` for a public client.
+    pub secret_hash: Option<String>,
+    pub pkce_required: bool,
+    pub first_party: bool,
+    pub test_mode: bool,
+    pub refresh_token_ttl_seconds: i64,
+    pub rotate_refresh_tokens: bool,
+    pub created_at: i64,
+}
+
+/// A client with its registered URIs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRecord {
+    pub client: ClientRow,
+    pub redirect_uris: Vec<String>,
+    pub logout_uris: Vec<String>,
+}
+
+pub fn insert_company(conn: &mut DbConnection, row: &CompanyRow) -> Result<(), StoreError> {
+    diesel::insert_into(companies::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_app(conn: &mut DbConnection, row: &AppRow) -> Result<(), StoreError> {
+    diesel::insert_into(apps::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find_app(conn: &mut DbConnection, id: &str) -> Result<Option<AppRow>, StoreError> {
+    Ok(apps::table.find(id).select(AppRow::as_select()).first(conn).optional()?)
+}
+
+pub fn set_app_status(conn: &mut DbConnection, id: &str, status: &str) -> Result<(), StoreError> {
+    let updated = diesel::update(apps::table.find(id)).set(apps::status.eq(status)).execute(conn)?;
+    if updated == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub fn insert_license(conn: &mut DbConnection, row: &LicenseRow, countries: &[String]) -> Result<(), StoreError> {
+    diesel::insert_into(licenses::table).values(row).execute(conn)?;
+    for code in countries {
+        diesel::insert_into(license_countries::table)
+            .values((license_countries::license_id.eq(&row.id), license_countries::country_code.eq(code)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find_license(conn: &mut DbConnection, id: &str) -> Result<Option<LicenseRow>, StoreError> {
+    Ok(licenses::table.find(id).select(LicenseRow::as_select()).first(conn).optional()?)
+}
+
+pub fn set_license_status(conn: &mut DbConnection, id: &str, status: &str) -> Result<(), StoreError> {
+    let updated = diesel::update(licenses::table.find(id)).set(licenses::status.eq(status)).execute(conn)?;
+    if updated == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub fn license_country_codes(conn: &mut DbConnection, license_id: &str) -> Result<Vec<String>, StoreError> {
+    Ok(license_countries::table
+        .filter(license_countries::license_id.eq(license_id))
+        .select(license_countries::country_code)
+        .order(license_countries::country_code)
+        .load(conn)?)
+}
+
+/// Country codes of several licenses, as (license id, code) pairs.
+pub fn countries_of_licenses(conn: &mut DbConnection, license_ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+    if license_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(license_countries::table
+        .filter(license_countries::license_id.eq_any(license_ids))
+        .select((license_countries::license_id, license_countries::country_code))
+        .order((license_countries::license_id, license_countries::country_code))
+        .load(conn)?)
+}
+
+pub fn insert_client(
+    conn: &mut DbConnection,
+    row: &ClientRow,
+    redirect_uris: &[String],
+    logout_uris: &[String],
+) -> Result<(), StoreError> {
+    diesel::insert_into(clients::table).values(row).execute(conn)?;
+    for uri in redirect_uris {
+        diesel::insert_into(client_redirect_uris::table)
+            .values((client_redirect_uris::client_id.eq(&row.id), client_redirect_uris::uri.eq(uri)))
+            .execute(conn)?;
+    }
+    for uri in logout_uris {
+        diesel::insert_into(client_logout_uris::table)
+            .values((client_logout_uris::client_id.eq(&row.id), client_logout_uris::uri.eq(uri)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find_client(conn: &mut DbConnection, id: &str) -> Result<Option<ClientRow>, StoreError> {
+    Ok(clients::table.find(id).select(ClientRow::as_select()).first(conn).optional()?)
+}
+
+/// Loads a client with its redirect and logout URIs.
+pub fn find_client_record(conn: &mut DbConnection, id: &str) -> Result<Option<ClientRecord>, StoreError> {
+    let Some(client) = find_client(conn, id)? else {
+        return Ok(None);
+    };
+    let redirect_uris = client_redirect_uris::table
+        .filter(client_redirect_uris::client_id.eq(id))
+        .select(client_redirect_uris::uri)
+        .order(client_redirect_uris::uri)
+        .load(conn)?;
+    let logout_uris = client_logout_uris::table
+        .filter(client_logout_uris::client_id.eq(id))
+        .select(client_logout_uris::uri)
+        .order(client_logout_uris::uri)
+        .load(conn)?;
+    Ok(Some(ClientRecord { client, redirect_uris, logout_uris }))
+}

@@ -1,0 +1,96 @@
+//! Users, their plans and plan items.
+
+use diesel::prelude::*;
+
+use crate::catalog::LicenseRow;
+use crate::schema::{licenses, plan_items, plans, users};
+use crate::{DbConnection, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    /// Lower case; the column is unique.
+    pub email: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    pub name: String,
+    pub country_code: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = plans)]
+pub struct PlanRow {
+    pub id: String,
+    pub user_id: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = plan_items)]
+pub struct PlanItemRow {
+    pub id: String,
+    pub plan_id: String,
+    pub license_id: String,
+    pub license_type: String,
+    pub status: String,
+    pub renew_status: String,
+    pub renews_on: i64,
+    pub interval_length: i32,
+    pub interval_unit: String,
+    pub billing_cycle_anchor: i64,
+    pub date_added: i64,
+    pub trial: bool,
+    pub trial_duration_days: i32,
+    pub trial_reset_days: i32,
+    pub cancelled_at: Option<i64>,
+}
+
+pub fn insert_user(conn: &mut DbConnection, user: &UserRow, plan: &PlanRow) -> Result<(), StoreError> {
+    diesel::insert_into(users::table).values(user).execute(conn)?;
+    diesel::insert_into(plans::table).values(plan).execute(conn)?;
+    Ok(())
+}
+
+/// Finds a user by email; `email` must already be lower case.
+pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<UserRow>, StoreError> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_user(conn: &mut DbConnection, id: &str) -> Result<Option<UserRow>, StoreError> {
+    Ok(users::table.find(id).select(UserRow::as_select()).first(conn).optional()?)
+}
+
+pub fn find_plan_of_user(conn: &mut DbConnection, user_id: &str) -> Result<Option<PlanRow>, StoreError> {
+    Ok(plans::table
+        .filter(plans::user_id.eq(user_id))
+        .select(PlanRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert_plan_item(conn: &mut DbConnection, row: &PlanItemRow) -> Result<(), StoreError> {
+    diesel::insert_into(plan_items::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// Loads a plan's items whose license belongs to `app_id`, with the license.
+/// Filtering by App here keeps other Apps' items out of memory; the final
+/// selection rule is applied by the caller.
+pub fn plan_items_for_app(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    app_id: &str,
+) -> Result<Vec<(PlanItemRow, LicenseRow)>, StoreError> {
+    Ok(plan_items::table
+        .inner_join(licenses::table)
+        .filter(plan_items::plan_id.eq(plan_id))
+        .filter(licenses::app_id.eq(app_id))
+        .select((PlanItemRow::as_select(), LicenseRow::as_select()))
+        .load(conn)?)
+}

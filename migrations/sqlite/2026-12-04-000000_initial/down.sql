@@ -1,0 +1,13 @@
+DROP TABLE refresh_tokens;
+DROP TABLE authorization_codes;
+DROP TABLE signing_keys;
+DROP TABLE plan_items;
+DROP TABLE plans;
+DROP TABLE users;
+DROP TABLE client_logout_uris;
+DROP TABLE client_redirect_uris;
+DROP TABLE clients;
+DROP TABLE license_countries;
+DROP TABLE licenses;
+DROP TABLE apps;
+DROP TABLE companies;
