@@ -3,6 +3,7 @@
 //! Nothing here reads a clock, a database or the network: callers pass the
 //! current instant and the loaded records in, and get decisions back.
 
+pub mod calendar;
 pub mod country;
 pub mod entitlement;
 pub mod ids;

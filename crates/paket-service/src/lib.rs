@@ -1,1 +1,213 @@
+//! The `PaketService` trait, which both front ends call, and `Paket`, its
+//! implementation over paket-store.
+//!
+//! Front ends parse the wire format, build the caller, call one trait method
+//! and map the result; every rule lives here or in paket-domain.
 
+mod catalog;
+pub mod clock;
+mod error;
+pub mod keys;
+mod licenses;
+mod oauth;
+pub mod secrets;
+mod tokens;
+pub mod types;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use paket_domain::status::CatalogStatus;
+use paket_store::Store;
+use ring::rand::SystemRandom;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{AuthorizeError, OAuthError, OAuthErrorCode, ServiceError};
+pub use keys::Jwks;
+pub use types::*;
+
+/// Every operation a front end may call. Methods take the caller's identity
+/// (an [`AccessCaller`] or client credentials) as an argument.
+#[async_trait]
+pub trait PaketService: Send + Sync + std::fmt::Debug + 'static {
+    /// Validates an authorization request before the sign-in page is shown.
+    async fn validate_authorization(&self, request: AuthorizationRequest) -> Result<ValidAuthorization, AuthorizeError>;
+
+    /// Checks the user's credentials and, when they match, issues an
+    /// authorization code and returns the redirect to the client.
+    async fn sign_in(&self, request: AuthorizationRequest, email: String, password: String) -> Result<SignInOutcome, AuthorizeError>;
+
+    /// The token endpoint: the authorization_code and refresh_token grants.
+    async fn token(&self, credentials: ClientCredentials, request: TokenRequest) -> Result<TokenResponse, OAuthError>;
+
+    /// Verifies an access token and returns the caller it names.
+    async fn authenticate(&self, access_token: &str) -> Result<AccessCaller, ServiceError>;
+
+    /// The caller's plan items that grant a license to the caller's client's
+    /// App; `None` when there are none.
+    async fn list_licenses(&self, caller: &AccessCaller) -> Result<Option<LicenseList>, ServiceError>;
+
+    fn openid_configuration(&self) -> OpenIdConfiguration;
+
+    fn jwks(&self) -> Jwks;
+
+    // Operator operations: not exposed on a front end yet; `paket demo` calls them.
+
+    async fn create_company(&self, name: String) -> Result<String, ServiceError>;
+    async fn create_app(&self, company_id: String, name: String, description: String) -> Result<String, ServiceError>;
+    async fn move_app(&self, app_id: String, to: CatalogStatus) -> Result<(), ServiceError>;
+    async fn create_license(&self, license: NewLicense) -> Result<String, ServiceError>;
+    async fn move_license(&self, license_id: String, to: CatalogStatus) -> Result<(), ServiceError>;
+    async fn create_client(&self, client: NewClient) -> Result<CreatedClient, ServiceError>;
+    async fn create_user(&self, user: NewUser) -> Result<CreatedUser, ServiceError>;
+    async fn add_plan_item(&self, item: NewPlanItem) -> Result<String, ServiceError>;
+}
+
+/// Lifetimes and the issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The `iss` of every token, and the base of the discovery URLs.
+    pub issuer: String,
+    /// Access and ID token lifetime in seconds.
+    pub access_token_ttl_seconds: i64,
+    /// Authorization code lifetime in seconds.
+    pub authorization_code_ttl_seconds: i64,
+    /// Refresh-token lifetime of new clients in seconds.
+    pub default_refresh_token_ttl_seconds: i64,
+}
+
+impl Settings {
+    pub fn new(issuer: impl Into<String>) -> Settings {
+        Settings {
+            issuer: issuer.into().trim_end_matches('/').to_owned(),
+            access_token_ttl_seconds: 3600,
+            // RFC 6749 §4.1.2 recommends at most ten minutes; two are
+            // enough for a device to exchange the code.
+            authorization_code_ttl_seconds: 120,
+            default_refresh_token_ttl_seconds: 30 * 24 * 3600,
+        }
+    }
+}
+
+/// State shared by the operations; cheap to clone into blocking tasks.
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub store: Arc<Store>,
+    pub keyring: keys::Keyring,
+    pub clock: Arc<dyn Clock>,
+    pub rng: SystemRandom,
+    pub settings: Settings,
+    /// Verified against when the email is unknown, so that a sign-in takes
+    /// the same time whether or not the account exists.
+    pub dummy_password_hash: String,
+}
+
+/// The service implementation over a [`Store`].
+#[derive(Debug, Clone)]
+pub struct Paket {
+    inner: Arc<Inner>,
+}
+
+impl Paket {
+    /// Builds the service: checks the JWT crypto provider, and loads the
+    /// signing keys, generating one on an empty database. Blocks on the database.
+    pub fn new(store: Arc<Store>, settings: Settings, clock: Arc<dyn Clock>) -> Result<Paket, ServiceError> {
+        keys::check_crypto_provider()?;
+        let rng = SystemRandom::new();
+        let keyring = keys::Keyring::load_or_create(&store, &rng, clock.now().timestamp())?;
+        let dummy_password_hash = secrets::hash_password("paket-dummy-password")?;
+        Ok(Paket { inner: Arc::new(Inner { store, keyring, clock, rng, settings, dummy_password_hash }) })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// Runs blocking work (database, argon2) off the async reactor.
+    async fn blocking<T, E>(&self, work: impl FnOnce(&Inner) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: Send + 'static + From<ServiceError>,
+    {
+        let inner = Arc::clone(&self.inner);
+        match tokio::task::spawn_blocking(move || work(&inner)).await {
+            Ok(result) => result,
+            Err(join_error) => Err(ServiceError::Internal(format!("a blocking task failed: {join_error}")).into()),
+        }
+    }
+}
+
+impl From<ServiceError> for AuthorizeError {
+    fn from(error: ServiceError) -> Self {
+        tracing::error!(%error, "authorization failed on Paket's side");
+        AuthorizeError::Page(match error {
+            ServiceError::Unavailable(_) => "The service is temporarily unavailable. Please try again.".into(),
+            _ => "Something went wrong on Paket's side. Please try again.".into(),
+        })
+    }
+}
+
+#[async_trait]
+impl PaketService for Paket {
+    async fn validate_authorization(&self, request: AuthorizationRequest) -> Result<ValidAuthorization, AuthorizeError> {
+        self.blocking(move |inner| oauth::authorize::validate(inner, &request)).await
+    }
+
+    async fn sign_in(&self, request: AuthorizationRequest, email: String, password: String) -> Result<SignInOutcome, AuthorizeError> {
+        self.blocking(move |inner| oauth::authorize::sign_in(inner, &request, &email, &password)).await
+    }
+
+    async fn token(&self, credentials: ClientCredentials, request: TokenRequest) -> Result<TokenResponse, OAuthError> {
+        self.blocking(move |inner| oauth::token::grant(inner, &credentials, &request)).await
+    }
+
+    async fn authenticate(&self, access_token: &str) -> Result<AccessCaller, ServiceError> {
+        let claims = tokens::verify_access_token(&self.inner, access_token)?;
+        self.blocking(move |inner| tokens::check_grant(inner, claims)).await
+    }
+
+    async fn list_licenses(&self, caller: &AccessCaller) -> Result<Option<LicenseList>, ServiceError> {
+        let caller = caller.clone();
+        self.blocking(move |inner| licenses::list(inner, &caller)).await
+    }
+
+    fn openid_configuration(&self) -> OpenIdConfiguration {
+        oauth::discovery::configuration(&self.inner.settings)
+    }
+
+    fn jwks(&self) -> Jwks {
+        self.inner.keyring.jwks()
+    }
+
+    async fn create_company(&self, name: String) -> Result<String, ServiceError> {
+        self.blocking(move |inner| catalog::create_company(inner, &name)).await
+    }
+
+    async fn create_app(&self, company_id: String, name: String, description: String) -> Result<String, ServiceError> {
+        self.blocking(move |inner| catalog::create_app(inner, &company_id, &name, &description)).await
+    }
+
+    async fn move_app(&self, app_id: String, to: CatalogStatus) -> Result<(), ServiceError> {
+        self.blocking(move |inner| catalog::move_app(inner, &app_id, to)).await
+    }
+
+    async fn create_license(&self, license: NewLicense) -> Result<String, ServiceError> {
+        self.blocking(move |inner| catalog::create_license(inner, &license)).await
+    }
+
+    async fn move_license(&self, license_id: String, to: CatalogStatus) -> Result<(), ServiceError> {
+        self.blocking(move |inner| catalog::move_license(inner, &license_id, to)).await
+    }
+
+    async fn create_client(&self, client: NewClient) -> Result<CreatedClient, ServiceError> {
+        self.blocking(move |inner| catalog::create_client(inner, &client)).await
+    }
+
+    async fn create_user(&self, user: NewUser) -> Result<CreatedUser, ServiceError> {
+        self.blocking(move |inner| catalog::create_user(inner, &user)).await
+    }
+
+    async fn add_plan_item(&self, item: NewPlanItem) -> Result<String, ServiceError> {
+        self.blocking(move |inner| catalog::add_plan_item(inner, &item)).await
+    }
+}

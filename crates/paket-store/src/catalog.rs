@@ -61,6 +61,20 @@ pub struct ClientRow {
     pub created_at: i64,
 }
 
+impl paket_domain::entitlement::LicenseView for LicenseRow {
+    fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    fn rank(&self) -> i32 {
+        self.rank
+    }
+
+    fn test_mode(&self) -> bool {
+        self.test_mode
+    }
+}
+
 /// A client with its registered URIs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientRecord {
