@@ -128,4 +128,7 @@ pub enum AuthorizeError {
         location: String,
         error: OAuthError,
     },
+    /// Paket failed (HTTP 500 or 503); the front end shows a generic page.
+    #[error("{0}")]
+    Service(ServiceError),
 }

@@ -139,11 +139,7 @@ impl Paket {
 
 impl From<ServiceError> for AuthorizeError {
     fn from(error: ServiceError) -> Self {
-        tracing::error!(%error, "authorization failed on Paket's side");
-        AuthorizeError::Page(match error {
-            ServiceError::Unavailable(_) => "The service is temporarily unavailable. Please try again.".into(),
-            _ => "Something went wrong on Paket's side. Please try again.".into(),
-        })
+        AuthorizeError::Service(error)
     }
 }
 
