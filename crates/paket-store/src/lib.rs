@@ -17,6 +17,7 @@ use std::sync::Mutex;
 
 use diesel::Connection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::migration::Migration;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use connection::{Backend, ConnectionManager, DatabaseUrl, DbConnection};
@@ -125,6 +126,16 @@ impl Store {
         Ok(applied.iter().map(ToString::to_string).collect())
     }
 
+    /// Returns the versions of the migrations not yet applied.
+    pub fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        let mut connection = self.connection()?;
+        let failed = |error: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(error.to_string());
+        Ok(match &mut *connection {
+            DbConnection::Sqlite(inner) => versions(inner.pending_migrations(SQLITE_MIGRATIONS).map_err(failed)?),
+            DbConnection::Postgres(inner) => versions(inner.pending_migrations(POSTGRES_MIGRATIONS).map_err(failed)?),
+        })
+    }
+
     /// Runs read-only queries on one pooled connection.
     pub fn read<T>(&self, queries: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut connection = self.connection()?;
@@ -151,6 +162,10 @@ impl Store {
         // rolled back, so the lock can be taken again.
         Some(self.sqlite_writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
+}
+
+fn versions<DB: diesel::backend::Backend>(migrations: Vec<Box<dyn Migration<DB>>>) -> Vec<String> {
+    migrations.iter().map(|migration| migration.name().version().to_string()).collect()
 }
 
 /// Logs pool connection failures (r2d2 otherwise swallows them while it retries).
