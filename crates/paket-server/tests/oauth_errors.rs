@@ -231,6 +231,109 @@ on_both_backends! {
         assert_eq!(server.get_with("/v1/licenses", &tampered).await.status(), StatusCode::UNAUTHORIZED);
     }
 
+    async fn confidential_client_authentication(server: &TestServer) {
+        let client = server
+            .service
+            .create_client(paket_service::NewClient {
+                app_id: server.demo.app_id.clone(),
+                name: "Kidstream Backend".into(),
+                platform: "web".into(),
+                redirect_uris: vec![server.demo.redirect_uri.clone()],
+                logout_uris: vec![],
+                confidential: true,
+                pkce_required: true,
+                first_party: false,
+                test_mode: false,
+                refresh_token_ttl_seconds: 3600,
+                rotate_refresh_tokens: false,
+            })
+            .await
+            .unwrap();
+        let secret = client.client_secret.clone().unwrap();
+
+        // A confidential client may skip PKCE.
+        let query: Vec<(String, String)> = without(
+            &server.authorize_query(&client.client_id, &server.demo.redirect_uri, "c"),
+            &["code_challenge", "code_challenge_method"],
+        );
+        let redirect = server.sign_in_with(&query, &server.demo.email, &server.demo.password).await;
+        let code = redirect["code"].clone();
+        let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", server.demo.redirect_uri.as_str())];
+
+        let no_secret = server.http.post(server.url("/oauth2/token")).form(&[form.as_slice(), &[("client_id", client.client_id.as_str())]].concat()).send().await.unwrap();
+        assert_eq!(no_secret.status(), StatusCode::UNAUTHORIZED);
+        assert!(no_secret.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
+
+        let wrong = server.http.post(server.url("/oauth2/token")).basic_auth(&client.client_id, Some("wrong")).form(&form).send().await.unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+        let body: Value = wrong.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_client");
+
+        let right = server.http.post(server.url("/oauth2/token")).basic_auth(&client.client_id, Some(&secret)).form(&form).send().await.unwrap();
+        assert_eq!(right.status(), StatusCode::OK);
+        let tokens: Value = right.json().await.unwrap();
+        let access_token = tokens["access_token"].as_str().unwrap();
+        assert_eq!(server.get_with("/v1/licenses", access_token).await.status(), StatusCode::OK);
+
+        // The secret in the form body works for the refresh grant.
+        let (status, _) = server
+            .token(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+                ("client_id", &client.client_id),
+                ("client_secret", &secret),
+            ])
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    async fn rotation_detects_reuse(server: &TestServer) {
+        let client = server
+            .service
+            .create_client(paket_service::NewClient {
+                app_id: server.demo.app_id.clone(),
+                name: "Kidstream iOS".into(),
+                platform: "ios".into(),
+                redirect_uris: vec![server.demo.redirect_uri.clone()],
+                logout_uris: vec![],
+                confidential: false,
+                pkce_required: true,
+                first_party: false,
+                test_mode: false,
+                refresh_token_ttl_seconds: 3600,
+                rotate_refresh_tokens: true,
+            })
+            .await
+            .unwrap();
+        let query = server.authorize_query(&client.client_id, &server.demo.redirect_uri, "r");
+        let redirect = server.sign_in_with(&query, &server.demo.email, &server.demo.password).await;
+        let (status, tokens) = server
+            .token(&[
+                ("grant_type", "authorization_code"),
+                ("code", &redirect["code"]),
+                ("client_id", &client.client_id),
+                ("redirect_uri", &server.demo.redirect_uri),
+                ("code_verifier", VERIFIER),
+            ])
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let first = tokens["refresh_token"].as_str().unwrap();
+
+        let (status, rotated) = server.token(&[("grant_type", "refresh_token"), ("refresh_token", first), ("client_id", &client.client_id)]).await;
+        assert_eq!(status, StatusCode::OK);
+        let second = rotated["refresh_token"].as_str().unwrap();
+        assert_ne!(second, first);
+        let access_token = rotated["access_token"].as_str().unwrap();
+        assert_eq!(server.get_with("/v1/licenses", access_token).await.status(), StatusCode::OK);
+
+        // The rotated-out token comes back: the whole grant is revoked.
+        let (status, body) = server.token(&[("grant_type", "refresh_token"), ("refresh_token", first), ("client_id", &client.client_id)]).await;
+        assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+        let (status, _) = server.token(&[("grant_type", "refresh_token"), ("refresh_token", second), ("client_id", &client.client_id)]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "the newest refresh token is revoked too");
+        assert_eq!(server.get_with("/v1/licenses", access_token).await.status(), StatusCode::UNAUTHORIZED);
+    }
+
     async fn unknown_paths_and_methods(server: &TestServer) {
         let response = server.http.get(server.url("/v2/nothing")).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);

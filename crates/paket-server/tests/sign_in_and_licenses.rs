@@ -357,6 +357,37 @@ on_both_backends! {
         assert!(response.bytes().await.unwrap().is_empty());
     }
 
+    async fn concurrent_reuse_single_winner(server: &TestServer) {
+        // Eight exchanges of one code at once: exactly one gets tokens.
+        let code = server.demo_code().await;
+        let attempts = (0..8).map(|_| {
+            server.token_owned(vec![
+                ("grant_type".into(), "authorization_code".into()),
+                ("code".into(), code.clone()),
+                ("client_id".into(), server.demo.client_id.clone()),
+                ("redirect_uri".into(), server.demo.redirect_uri.clone()),
+                ("code_verifier".into(), VERIFIER.into()),
+            ])
+        });
+        let results = futures::future::join_all(attempts).await;
+        let winners = results.iter().filter(|(status, _)| *status == StatusCode::OK).count();
+        assert_eq!(winners, 1, "{results:?}");
+        for (status, body) in results.iter().filter(|(status, _)| *status != StatusCode::OK) {
+            assert_eq!(*status, StatusCode::BAD_REQUEST);
+            assert_eq!(body["error"], "invalid_grant");
+        }
+    }
+
+    async fn concurrent_sign_ins_succeed(server: &TestServer) {
+        // Parallel sign-ins and exchanges write concurrently; none may fail
+        // with a database busy or serialization error.
+        let flows = (0..12).map(|_| async { server.demo_tokens().await["access_token"].as_str().unwrap().to_owned() });
+        let tokens = futures::future::join_all(flows).await;
+        for token in tokens {
+            assert_eq!(server.get_with("/v1/licenses", &token).await.status(), StatusCode::OK);
+        }
+    }
+
     async fn missing_and_bad_tokens_401(server: &TestServer) {
         let missing = server.http.get(server.url("/v1/licenses")).send().await.unwrap();
         assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);

@@ -201,6 +201,13 @@ impl TestServer {
         (status, response.json().await.unwrap())
     }
 
+    /// POST /oauth2/token with an owned form, for concurrent requests.
+    pub async fn token_owned(&self, form: Vec<(String, String)>) -> (StatusCode, Value) {
+        let response = self.http.post(self.url("/oauth2/token")).form(&form).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap())
+    }
+
     /// Exchanges a code of the demo client with the right verifier.
     pub async fn exchange(&self, code: &str) -> Value {
         let (status, body) = self
