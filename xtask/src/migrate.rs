@@ -78,9 +78,9 @@ fn create(root: &Path, name: &str, now: DateTime<Utc>) -> Result<()> {
         write_new(&migration.join("down.sql"), &placeholder(name, backend, "revert"))?;
         println!("created {dir}/{folder}/up.sql and down.sql");
     }
-    // embed_migrations! reads the folders when paket-store compiles, and
-    // cargo does not track new folders, so the store must be rebuilt.
-    println!("paket-store embeds migrations at compile time: after writing the SQL, run `touch crates/paket-store/src/lib.rs` before building");
+    // paket-store's build script makes cargo re-embed the migrations when
+    // anything under migrations/ changes.
+    println!("write the SQL of both backends; the next build of paket-store embeds it");
     Ok(())
 }
 

@@ -1,41 +1,38 @@
 //! Conversion of the service's license list into the protobuf messages.
 
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use paket_domain::plan_item::{IntervalUnit, ItemStatus, LicenseType, RenewStatus};
-use paket_service::{ItemView, LicenseEntry, LicenseList, LicenseView, Locale, ServiceError};
+use paket_service::{ItemView, LicenseEntry, LicenseList, LicenseView, Locale};
 use prost_types::Timestamp;
 
 use crate::generated::paket::v1 as pb;
 
 /// Converts a license list into the response message, keeping the order of
 /// the items.
-///
-/// Fails with an internal error when an instant in the list is not RFC 3339,
-/// because the service formats every instant itself.
-pub(crate) fn list_licenses_response(list: LicenseList) -> Result<pb::ListLicensesResponse, ServiceError> {
-    let items = list.items.into_iter().map(license_entry).collect::<Result<Vec<_>, _>>()?;
-    Ok(pb::ListLicensesResponse { plan_id: list.plan_id, client_id: list.client_id, items })
+pub(crate) fn list_licenses_response(list: LicenseList) -> pb::ListLicensesResponse {
+    let items = list.items.into_iter().map(license_entry).collect();
+    pb::ListLicensesResponse { plan_id: list.plan_id, client_id: list.client_id, items }
 }
 
-fn license_entry(entry: LicenseEntry) -> Result<pb::LicenseEntry, ServiceError> {
-    Ok(pb::LicenseEntry { item: Some(plan_item(entry.item)?), license: Some(license(entry.license)) })
+fn license_entry(entry: LicenseEntry) -> pb::LicenseEntry {
+    pb::LicenseEntry { item: Some(plan_item(entry.item)), license: Some(license(entry.license)) }
 }
 
-fn plan_item(item: ItemView) -> Result<pb::PlanItem, ServiceError> {
-    Ok(pb::PlanItem {
+fn plan_item(item: ItemView) -> pb::PlanItem {
+    pb::PlanItem {
         license_type: license_type(item.license_type).into(),
         name: item.name,
         status: item_status(item.status).into(),
         renew_status: renew_status(item.renew_status).into(),
-        renews_on: Some(timestamp("renews_on", &item.renews_on)?),
+        renews_on: Some(timestamp(item.renews_on)),
         interval_length: item.interval_length,
         interval_unit: interval_unit(item.interval_unit).into(),
-        billing_cycle_anchor: Some(timestamp("billing_cycle_anchor", &item.billing_cycle_anchor)?),
-        date_added: Some(timestamp("date_added", &item.date_added)?),
+        billing_cycle_anchor: Some(timestamp(item.billing_cycle_anchor)),
+        date_added: Some(timestamp(item.date_added)),
         trial: item.trial,
         trial_duration: item.trial_duration,
         trial_reset: item.trial_reset,
-    })
+    }
 }
 
 fn license(license: LicenseView) -> pb::License {
@@ -84,20 +81,22 @@ fn interval_unit(value: IntervalUnit) -> pb::IntervalUnit {
     }
 }
 
-/// Parses an RFC 3339 instant of the field `field` into a protobuf timestamp.
-fn timestamp(field: &str, value: &str) -> Result<Timestamp, ServiceError> {
-    let instant = DateTime::parse_from_rfc3339(value)
-        .map_err(|error| ServiceError::Internal(format!("the {field} {value:?} is not an RFC 3339 instant: {error}")))?;
+/// Converts an instant into a protobuf timestamp.
+fn timestamp(instant: DateTime<Utc>) -> Timestamp {
     // chrono counts a leap second as nanoseconds past 999_999_999, which a
     // protobuf Timestamp does not allow, so it is clamped to the last
     // nanosecond of the second before.
     let nanos = instant.timestamp_subsec_nanos().min(999_999_999);
-    Ok(Timestamp { seconds: instant.timestamp(), nanos: i32::try_from(nanos).unwrap_or(999_999_999) })
+    Timestamp { seconds: instant.timestamp(), nanos: i32::try_from(nanos).unwrap_or(999_999_999) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn instant(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).map(|instant| instant.to_utc()).unwrap_or_default()
+    }
 
     fn list() -> LicenseList {
         let item = |rank: i32, status: ItemStatus| LicenseEntry {
@@ -106,11 +105,11 @@ mod tests {
                 name: "Kidstream".into(),
                 status,
                 renew_status: RenewStatus::Cancel,
-                renews_on: "2020-10-23T16:35:28+00:00".into(),
+                renews_on: instant("2020-10-23T16:35:28+00:00"),
                 interval_length: 3,
                 interval_unit: IntervalUnit::Weeks,
-                billing_cycle_anchor: "2020-10-23T09:35:28-07:00".into(),
-                date_added: "2020-10-16T16:35:27.250+00:00".into(),
+                billing_cycle_anchor: instant("2020-10-23T09:35:28-07:00"),
+                date_added: instant("2020-10-16T16:35:27.250+00:00"),
                 trial: true,
                 trial_duration: 7,
                 trial_reset: 700,
@@ -135,8 +134,8 @@ mod tests {
     }
 
     #[test]
-    fn response_keeps_every_field() -> Result<(), ServiceError> {
-        let response = list_licenses_response(list())?;
+    fn response_keeps_every_field() {
+        let response = list_licenses_response(list());
 
         assert_eq!(response.plan_id, "304908b5-2843-21c9-9d79-67b765da04f0");
         assert_eq!(response.client_id, "2g8die7vki53974mp72sa4fgp5");
@@ -168,7 +167,6 @@ mod tests {
         let codes: Vec<&str> = license.locales.iter().map(|locale| locale.country_code.as_str()).collect();
         assert_eq!(codes, ["US", "CA"]);
         assert_eq!(license.locales[0].name, "United States");
-        Ok(())
     }
 
     #[test]
@@ -192,30 +190,20 @@ mod tests {
     }
 
     #[test]
-    fn timestamp_before_epoch() -> Result<(), ServiceError> {
-        let parsed = timestamp("date_added", "1969-12-31T23:59:59.5+00:00")?;
+    fn timestamp_before_epoch() {
+        let converted = timestamp(instant("1969-12-31T23:59:59.5+00:00"));
 
         // Timestamp counts nanos forward from `seconds`, even before 1970.
-        assert_eq!(parsed, Timestamp { seconds: -1, nanos: 500_000_000 });
-        Ok(())
+        assert_eq!(converted, Timestamp { seconds: -1, nanos: 500_000_000 });
     }
 
     #[test]
-    fn leap_second_is_clamped() -> Result<(), ServiceError> {
-        let parsed = timestamp("renews_on", "2016-12-31T23:59:60Z")?;
+    fn leap_second_is_clamped() {
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|date| date.and_hms_nano_opt(23, 59, 59, 1_500_000_000))
+            .map(|naive| naive.and_utc())
+            .unwrap_or_default();
 
-        assert_eq!(parsed, Timestamp { seconds: 1_483_228_799, nanos: 999_999_999 });
-        Ok(())
-    }
-
-    #[test]
-    fn invalid_instant_is_internal() {
-        let result = timestamp("renews_on", "next tuesday");
-
-        let Err(ServiceError::Internal(message)) = result else {
-            panic!("expected an internal error, got {result:?}");
-        };
-        assert!(message.contains("renews_on"), "{message}");
-        assert!(message.contains("next tuesday"), "{message}");
+        assert_eq!(timestamp(leap), Timestamp { seconds: 1_483_228_799, nanos: 999_999_999 });
     }
 }

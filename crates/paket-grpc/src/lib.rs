@@ -14,10 +14,7 @@ mod error;
 #[rustfmt::skip]
 pub mod generated;
 
-use std::future::Future;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Waker};
 
 use paket_service::PaketService;
 use tonic::service::Routes;
@@ -28,18 +25,15 @@ use tonic_health::server::{HealthReporter, HealthService};
 use crate::entitlements::EntitlementsService;
 use crate::generated::paket::v1::entitlements_server::{EntitlementsServer, SERVICE_NAME};
 
-/// Builds the router that serves `paket.v1.Entitlements`, backed by
-/// `service`, and `grpc.health.v1.Health`.
-///
-/// gRPC needs HTTP/2. `axum::serve` with axum's `http2` feature accepts it
-/// without TLS (prior knowledge) next to HTTP/1.1 on the same listener.
+/// Builds the router that serves `paket.v1.Entitlements` and
+/// `grpc.health.v1.Health` over HTTP/2, both backed by `service`.
 ///
 /// The router has no fallback of its own, so it can be merged into a router
 /// that has one. A call to any other gRPC service then gets that router's
 /// fallback response, which a gRPC client reports as an error status.
-pub fn routes(service: Arc<dyn PaketService>) -> axum::Router {
+pub async fn routes(service: Arc<dyn PaketService>) -> axum::Router {
     let entitlements = EntitlementsServer::new(EntitlementsService::new(service));
-    let health = HealthServer::new(health_service());
+    let health = HealthServer::new(health_service().await);
 
     Routes::new(entitlements).add_service(health).into_axum_router().reset_fallback()
 }
@@ -47,29 +41,12 @@ pub fn routes(service: Arc<dyn PaketService>) -> axum::Router {
 /// Builds a health service that reports the whole server ("") and
 /// `paket.v1.Entitlements` as SERVING. Neither status changes while the
 /// process runs.
-fn health_service() -> HealthService {
+async fn health_service() -> HealthService {
     let reporter = HealthReporter::new();
     for name in ["", SERVICE_NAME] {
-        set_serving(&reporter, name);
+        reporter.set_service_status(name, ServingStatus::Serving).await;
     }
     HealthService::from_health_reporter(reporter)
-}
-
-/// Sets a status on a reporter that no other code has a reference to yet.
-///
-/// `HealthReporter` only offers async setters, but [`routes`] is synchronous.
-/// The setter waits for nothing but the reporter's own lock, which is free
-/// here, so a single poll completes it. `unconstrained` keeps tokio's
-/// cooperative budget from returning `Pending` when this runs inside a task
-/// that has used its budget up.
-fn set_serving(reporter: &HealthReporter, service_name: &str) {
-    let update = tokio::task::unconstrained(reporter.set_service_status(service_name, ServingStatus::Serving));
-    let mut update = pin!(update);
-    if update.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending() {
-        // Unreachable while the reporter is private to `health_service`. If it
-        // happened, health checks of this name would fail with NOT_FOUND.
-        tracing::error!(service_name, "setting the gRPC health status did not complete");
-    }
 }
 
 #[cfg(test)]
@@ -91,18 +68,18 @@ mod tests {
 
     /// Builds the router over the real service and a fresh SQLite file. The
     /// clients call the router in-process, without a socket.
-    fn router(dir: &tempfile::TempDir) -> Result<axum::Router, Box<dyn Error>> {
+    async fn router(dir: &tempfile::TempDir) -> Result<axum::Router, Box<dyn Error>> {
         let url = format!("sqlite://{}", dir.path().join("paket.db").display());
         let store = Store::open(&url, &PoolOptions::default())?;
         store.migrate()?;
         let service = Paket::new(Arc::new(store), Settings::new("http://127.0.0.1"), Arc::new(SystemClock))?;
-        Ok(routes(Arc::new(service)))
+        Ok(routes(Arc::new(service)).await)
     }
 
     #[tokio::test]
     async fn health_reports_serving() -> TestResult {
         let dir = tempfile::tempdir()?;
-        let mut client = HealthClient::new(router(&dir)?);
+        let mut client = HealthClient::new(router(&dir).await?);
 
         for service in ["", "paket.v1.Entitlements"] {
             let response = client.check(HealthCheckRequest { service: service.into() }).await?;
@@ -116,7 +93,7 @@ mod tests {
     #[tokio::test]
     async fn list_licenses_requires_token() -> TestResult {
         let dir = tempfile::tempdir()?;
-        let mut client = EntitlementsClient::new(router(&dir)?);
+        let mut client = EntitlementsClient::new(router(&dir).await?);
 
         let missing = client.list_licenses(ListLicensesRequest {}).await;
         let status = missing.err().ok_or("a call without a token succeeded")?;

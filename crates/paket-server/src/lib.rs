@@ -44,8 +44,8 @@ pub fn build_service(store: Arc<Store>, issuer: String, clock: Arc<dyn Clock>) -
 /// The combined router: REST paths and the gRPC services' paths
 /// (`/paket.v1.Entitlements/...`, `/grpc.health.v1.Health/...`) never collide,
 /// so one listener serves both; HTTP/2 without TLS (h2c) carries gRPC.
-pub fn router(service: Arc<dyn PaketService>) -> axum::Router {
-    let grpc = paket_grpc::routes(Arc::clone(&service)).reset_fallback();
+pub async fn router(service: Arc<dyn PaketService>) -> axum::Router {
+    let grpc = paket_grpc::routes(Arc::clone(&service)).await;
     paket_rest::router(service).merge(grpc)
 }
 
@@ -81,7 +81,7 @@ impl Server {
         .context("the start-up task failed")??;
 
         let service = Arc::new(service);
-        Ok(Server { listener, router: router(service.clone()), address, issuer, service })
+        Ok(Server { listener, router: router(service.clone()).await, address, issuer, service })
     }
 
     /// Serves until `shutdown` completes, then finishes open requests.

@@ -4,6 +4,7 @@
 //! Front ends parse the wire format, build the caller, call one trait method
 //! and map the result; every rule lives here or in paket-domain.
 
+mod authorization;
 mod catalog;
 pub mod clock;
 mod error;
@@ -21,6 +22,7 @@ use paket_domain::status::CatalogStatus;
 use paket_store::Store;
 use ring::rand::SystemRandom;
 
+pub use authorization::access_token_from_authorization;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AuthorizeError, OAuthError, OAuthErrorCode, ServiceError};
 pub use keys::Jwks;

@@ -9,7 +9,7 @@ use paket_domain::plan_item::{BillingInterval, PlanItem};
 use paket_store::catalog as catalog_queries;
 use paket_store::users::{self as user_queries, PlanItemRow};
 
-use crate::types::{AccessCaller, ItemView, LicenseEntry, LicenseList, LicenseView, Locale, rfc3339};
+use crate::types::{AccessCaller, ItemView, LicenseEntry, LicenseList, LicenseView, Locale};
 use crate::{Inner, ServiceError};
 
 pub fn list(inner: &Inner, caller: &AccessCaller) -> Result<Option<LicenseList>, ServiceError> {
@@ -69,11 +69,11 @@ fn item_view(item: &PlanItem, app_name: &str) -> ItemView {
         name: app_name.to_owned(),
         status: item.status,
         renew_status: item.renew_status,
-        renews_on: rfc3339(item.renews_on),
+        renews_on: item.renews_on,
         interval_length: item.interval.length,
         interval_unit: item.interval.unit,
-        billing_cycle_anchor: rfc3339(item.billing_cycle_anchor),
-        date_added: rfc3339(item.date_added),
+        billing_cycle_anchor: item.billing_cycle_anchor,
+        date_added: item.date_added,
         trial: item.trial,
         trial_duration: item.trial_duration_days,
         trial_reset: item.trial_reset_days,

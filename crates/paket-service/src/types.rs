@@ -97,7 +97,8 @@ pub struct LicenseEntry {
     pub license: LicenseView,
 }
 
-/// A plan item as the entitlement API shows it. Instants are RFC 3339 strings.
+/// A plan item as the entitlement API shows it. Instants serialize as
+/// RFC 3339 with a `+00:00` offset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ItemView {
     pub license_type: LicenseType,
@@ -105,11 +106,14 @@ pub struct ItemView {
     pub name: String,
     pub status: ItemStatus,
     pub renew_status: RenewStatus,
-    pub renews_on: String,
+    #[serde(serialize_with = "serialize_rfc3339")]
+    pub renews_on: DateTime<Utc>,
     pub interval_length: u32,
     pub interval_unit: IntervalUnit,
-    pub billing_cycle_anchor: String,
-    pub date_added: String,
+    #[serde(serialize_with = "serialize_rfc3339")]
+    pub billing_cycle_anchor: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_rfc3339")]
+    pub date_added: DateTime<Utc>,
     pub trial: bool,
     pub trial_duration: u32,
     pub trial_reset: u32,
@@ -134,6 +138,10 @@ pub struct Locale {
 /// Formats an instant as RFC 3339 with a `+00:00` offset, as the entitlement API does.
 pub fn rfc3339(instant: DateTime<Utc>) -> String {
     instant.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+fn serialize_rfc3339<S: serde::Serializer>(instant: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&rfc3339(*instant))
 }
 
 /// OpenID Provider metadata (OpenID Connect Discovery 1.0 §3).
