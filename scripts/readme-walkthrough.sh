@@ -4,8 +4,8 @@
 # checks the results. The commands come from README.md itself, so the
 # README cannot drift from what works.
 #
-# To keep the developer's ./paket.db and port 8080 untouched, the server
-# and the commands use a temporary database and a free port; those are the
+# The server and the commands use a temporary database and a free port, so
+# the developer's ./paket.db and port 8080 stay untouched. Those are the
 # only substitutions.
 set -euo pipefail
 

@@ -21,7 +21,7 @@ pub fn by_code(code: &str) -> Option<Country> {
         .map(|index| Country { code: COUNTRIES[index].0, name: COUNTRIES[index].1 })
 }
 
-/// Why a country code was rejected.
+/// Error of a country code that is not in the table.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown country code {0:?}: expected an ISO 3166-1 alpha-2 code such as US")]
 pub struct UnknownCountry(pub String);

@@ -1,4 +1,4 @@
-//! Which plan items GET /v1/licenses returns to a client.
+//! Selection of the plan items that GET /v1/licenses returns to a client.
 
 use chrono::{DateTime, Months, Utc};
 

@@ -20,8 +20,8 @@ pub fn client_id_from_random(mut random_byte: impl FnMut() -> u8) -> String {
     id
 }
 
-/// Whether `value` has the client id form. Ids registered by an operator
-/// may be longer or shorter, so lookups do not require this form.
+/// Returns whether `value` has the generated client id form. Ids registered
+/// by an operator may be longer or shorter, so lookups do not require it.
 pub fn is_generated_client_id(value: &str) -> bool {
     value.len() == CLIENT_ID_LENGTH && value.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
 }

@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::digest;
 
-/// Why a PKCE parameter or proof was rejected.
+/// Reason a PKCE parameter or proof was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PkceError {
     #[error("code_challenge_method {0:?} is not supported: use S256")]

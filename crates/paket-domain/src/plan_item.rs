@@ -64,7 +64,7 @@ macro_rules! wire_enum {
 }
 
 wire_enum!(
-    /// How the user acquired the item.
+    /// Way the user acquired the item.
     LicenseType, "license_type", {
         /// Bought on its own.
         Single => "SINGLE",
@@ -84,7 +84,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// What happens at `renews_on`.
+    /// Plan for the item at `renews_on`.
     RenewStatus, "renew_status", {
         /// The item renews.
         Renew => "RENEW",
@@ -104,7 +104,7 @@ wire_enum!(
 );
 
 impl ItemStatus {
-    /// Whether the item grants its license right now.
+    /// Returns whether the item grants its license right now.
     pub fn is_entitled(self) -> bool {
         matches!(self, ItemStatus::Active | ItemStatus::Overdue)
     }

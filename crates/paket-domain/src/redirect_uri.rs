@@ -4,7 +4,7 @@
 //! no prefix or wildcard matching, so `https://a.example/cb` does not match
 //! `https://a.example/cb/` or `HTTPS://a.example/cb`.
 
-/// Why a URI cannot be registered as a callback.
+/// Reason a URI cannot be registered as a callback.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RedirectUriError {
     #[error("redirect URI {0:?} is not an absolute URI")]

@@ -65,7 +65,7 @@ impl CatalogStatus {
         Err(StatusMoveError { from: self, to, reason })
     }
 
-    /// Whether users can newly buy an object in this status.
+    /// Returns whether users can newly buy an object in this status.
     pub fn is_sold(self) -> bool {
         self == CatalogStatus::Live
     }

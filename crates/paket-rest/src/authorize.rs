@@ -105,7 +105,7 @@ fn authorize_error(error: AuthorizeError) -> Response {
     }
 }
 
-/// A 302 Found to `location`, as RFC 6749 §4.1.2 examples use.
+/// Builds a 302 Found to `location`, the status of the RFC 6749 §4.1.2 examples.
 fn redirect(location: &str) -> Response {
     let Ok(value) = HeaderValue::from_str(location) else {
         return page::error(StatusCode::INTERNAL_SERVER_ERROR, "The redirect address is not valid.");

@@ -18,7 +18,7 @@ pub async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"))], Json(state.service.jwks()))
 }
 
-/// GET /healthz: the process answers HTTP. It does not touch the database.
+/// GET /healthz: returns 200 while the process serves HTTP. It does not touch the database.
 pub async fn health() -> impl IntoResponse {
     Json(serde_json::json!({ "status": "ok" }))
 }

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use paket_service::{OAuthError, OAuthErrorCode, ServiceError};
 use serde::Serialize;
 
-/// An error answer: a status and a JSON body naming what failed.
+/// Error response: a status and a JSON body naming what failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,

@@ -25,7 +25,7 @@ pub struct AppState {
     pub service: Arc<dyn PaketService>,
 }
 
-/// Builds the router of every REST endpoint, with JSON 404 and 405 answers.
+/// Builds the router of every REST endpoint, with JSON 404 and 405 responses.
 pub fn router(service: Arc<dyn PaketService>) -> Router {
     Router::new()
         .route("/oauth2/authorize", get(authorize::show).post(authorize::submit))

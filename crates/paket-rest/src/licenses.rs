@@ -55,7 +55,7 @@ fn check_accept(headers: &HeaderMap) -> Result<(), ApiError> {
     if acceptable {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::NOT_ACCEPTABLE, "not_acceptable", "this endpoint answers application/json only"))
+        Err(ApiError::new(StatusCode::NOT_ACCEPTABLE, "not_acceptable", "this endpoint returns only application/json: accept application/json"))
     }
 }
 

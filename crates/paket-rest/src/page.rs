@@ -51,8 +51,8 @@ fn respond(status: StatusCode, html: String) -> Response {
     response
 }
 
-/// The sign-in form. The authorization request travels in hidden fields
-/// and is validated again when the form is posted.
+/// Renders the sign-in form. The authorization request travels in hidden
+/// fields and is validated again when the form is posted.
 pub fn sign_in(status: StatusCode, authorization: &ValidAuthorization, email: &str, error: Option<&str>) -> Response {
     let mut hidden = String::new();
     let fields = [
@@ -84,7 +84,7 @@ pub fn sign_in(status: StatusCode, authorization: &ValidAuthorization, email: &s
     respond(status, document("Sign in - Paket", &body))
 }
 
-/// An error shown to the user, never redirected.
+/// Renders an error page for the user; such errors are never redirected.
 pub fn error(status: StatusCode, message: &str) -> Response {
     let body = format!("<h1>Sign-in cannot continue</h1><p class=\"error\" role=\"alert\">{}</p>", escape(message));
     respond(status, document("Error - Paket", &body))

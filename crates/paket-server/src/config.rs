@@ -1,7 +1,7 @@
 //! Settings: defaults, then an optional `paket.toml`, then `PAKET_*`
 //! environment variables, then command-line flags, each overriding the last.
 //!
-//! The `config` crate reads the defaults and the file; clap reads the flags
+//! The `config` crate reads the defaults and the file. clap reads the flags
 //! and their environment variables, so a flag and its variable share one
 //! name and one help text.
 
@@ -41,7 +41,7 @@ pub struct SettingsArgs {
     #[arg(long, env = "PAKET_LOG_FORMAT", global = true, value_name = "FORMAT")]
     pub log_format: Option<String>,
 
-    /// Largest number of pooled database connections [default: 16]
+    /// Maximum number of pooled database connections [default: 16]
     #[arg(long, env = "PAKET_POOL_SIZE", global = true, value_name = "N")]
     pub pool_size: Option<u32>,
 }
@@ -122,7 +122,7 @@ impl Settings {
             .with_context(|| format!("listen address {:?} is invalid: use ADDR:PORT such as 127.0.0.1:8080", self.listen))
     }
 
-    /// The issuer: the configured one, or http:// and the bound address.
+    /// Returns the configured issuer, or http:// and the bound address.
     pub fn issuer_for(&self, bound: SocketAddr) -> String {
         self.issuer.clone().unwrap_or_else(|| format!("http://{bound}"))
     }

@@ -12,12 +12,11 @@ use paket_service::{NewClient, NewLicense, NewPlanItem, NewUser, PaketService, S
 use paket_store::Store;
 use serde::Serialize;
 
-/// Where the demo client's redirect goes: a loopback address, where nothing
-/// needs to listen for the walk-through, because the code is read from the
-/// `Location` header.
+/// Redirect URI of the demo client. Nothing needs to listen on this loopback
+/// address, because the walk-through reads the code from the `Location` header.
 pub const DEMO_REDIRECT_URI: &str = "http://127.0.0.1:8765/callback";
 
-/// What the demo created, printed as JSON.
+/// Ids and credentials of the demo data, printed as JSON.
 #[derive(Debug, Clone, Serialize)]
 pub struct DemoData {
     pub client_id: String,

@@ -41,9 +41,9 @@ pub fn build_service(store: Arc<Store>, issuer: String, clock: Arc<dyn Clock>) -
     Paket::new(store, settings, clock).context("starting the service failed")
 }
 
-/// The combined router: REST paths and the gRPC services' paths
-/// (`/paket.v1.Entitlements/...`, `/grpc.health.v1.Health/...`) never collide,
-/// so one listener serves both; HTTP/2 without TLS (h2c) carries gRPC.
+/// Builds the combined router. REST paths and the gRPC services' paths
+/// (`/paket.v1.Entitlements/...`, `/grpc.health.v1.Health/...`) never
+/// collide, so one listener serves both, with gRPC over HTTP/2 without TLS (h2c).
 pub async fn router(service: Arc<dyn PaketService>) -> axum::Router {
     let grpc = paket_grpc::routes(Arc::clone(&service)).await;
     paket_rest::router(service).merge(grpc)

@@ -125,7 +125,8 @@ fn serve_refuses_unmigrated_postgres() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("pending migrations") && stderr.contains("paket migrate"), "{stderr}");
+    assert!(stderr.contains("pending migrations"), "{stderr}");
+    assert!(stderr.contains("paket migrate"), "{stderr}");
 
     let migrate = paket().args(["migrate", "--database-url", &database.url]).output().unwrap();
     assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));

@@ -1,5 +1,5 @@
 //! Rejections of the authorization and token endpoints, discovery and the
-//! JWKS, and the generic 404/405 answers.
+//! JWKS, and the generic 404/405 responses.
 
 #![allow(clippy::unwrap_used)]
 

@@ -19,8 +19,8 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that starts at the system time and moves only when told to,
-/// for tests of expiry.
+/// Clock that starts at the system time and moves only through
+/// [`ManualClock::advance`], for tests of expiry.
 #[derive(Debug, Default)]
 pub struct ManualClock {
     /// Seconds added to the system time.

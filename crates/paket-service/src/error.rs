@@ -114,7 +114,7 @@ impl From<StoreError> for OAuthError {
     }
 }
 
-/// Why an authorization request failed, and where the user learns of it.
+/// Failure of an authorization request, with where the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthorizeError {
     /// The client or redirect URI cannot be trusted, so the error is shown

@@ -101,7 +101,7 @@ impl Keyring {
         Ok(())
     }
 
-    /// The key that signs new tokens.
+    /// Returns the key that signs new tokens.
     pub fn current(&self) -> Result<std::sync::Arc<LoadedKey>, ServiceError> {
         let set = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         set.current

@@ -39,14 +39,14 @@ pub trait PaketService: Send + Sync + std::fmt::Debug + 'static {
     /// authorization code and returns the redirect to the client.
     async fn sign_in(&self, request: AuthorizationRequest, email: String, password: String) -> Result<SignInOutcome, AuthorizeError>;
 
-    /// The token endpoint: the authorization_code and refresh_token grants.
+    /// Runs a grant of the token endpoint: authorization_code or refresh_token.
     async fn token(&self, credentials: ClientCredentials, request: TokenRequest) -> Result<TokenResponse, OAuthError>;
 
     /// Verifies an access token and returns the caller it names.
     async fn authenticate(&self, access_token: &str) -> Result<AccessCaller, ServiceError>;
 
-    /// The caller's plan items that grant a license to the caller's client's
-    /// App; `None` when there are none.
+    /// Returns the caller's plan items that grant a license to the App of
+    /// the caller's client, or `None` when there are none.
     async fn list_licenses(&self, caller: &AccessCaller) -> Result<Option<LicenseList>, ServiceError>;
 
     fn openid_configuration(&self) -> OpenIdConfiguration;

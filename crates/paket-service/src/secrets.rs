@@ -16,7 +16,7 @@ pub fn random_bytes<const N: usize>(rng: &SystemRandom) -> Result<[u8; N], Servi
     Ok(bytes)
 }
 
-/// A new opaque token: 32 random bytes (256 bits), base64url without padding.
+/// Generates an opaque token: 32 random bytes (256 bits), base64url without padding.
 pub fn new_token(rng: &SystemRandom) -> Result<String, ServiceError> {
     Ok(URL_SAFE_NO_PAD.encode(random_bytes::<32>(rng)?))
 }

@@ -49,7 +49,7 @@ pub struct IdClaims {
     pub name: Option<String>,
 }
 
-/// What an issued pair of tokens is about.
+/// Subject and context of an issued pair of tokens.
 #[derive(Debug, Clone)]
 pub struct TokenSubject<'a> {
     pub user_id: &'a str,
@@ -89,7 +89,7 @@ pub fn issue(inner: &Inner, subject: &TokenSubject<'_>, now: DateTime<Utc>) -> R
         auth_time: subject.auth_time,
         nonce: subject.nonce.map(str::to_owned),
         email: scopes.contains(&"email").then(|| subject.email.to_owned()),
-        // Paket does not verify addresses yet, so the claim says so.
+        // Paket does not verify addresses yet, so the claim is false.
         email_verified: scopes.contains(&"email").then_some(false),
         name: scopes.contains(&"profile").then(|| subject.name.to_owned()),
     };

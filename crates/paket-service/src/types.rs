@@ -45,7 +45,7 @@ pub enum SignInOutcome {
 pub struct ClientCredentials {
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
-    /// Whether they came in an HTTP Basic header (a failure then answers 401).
+    /// Whether they came in an HTTP Basic header.
     pub via_basic: bool,
 }
 
@@ -160,7 +160,7 @@ pub struct OpenIdConfiguration {
     pub scopes_supported: Vec<&'static str>,
     pub claims_supported: Vec<&'static str>,
     /// The authorization response carries `iss` (RFC 9207), so clients can
-    /// tell which server answered.
+    /// tell which server sent it.
     pub authorization_response_iss_parameter_supported: bool,
 }
 

@@ -27,7 +27,7 @@ impl std::fmt::Debug for DbConnection {
     }
 }
 
-/// Which database a URL names.
+/// Database kind named by a URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Postgres,
@@ -38,7 +38,7 @@ pub enum Backend {
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {
     pub backend: Backend,
-    /// What the backend's driver takes: the whole URL for PostgreSQL, the
+    /// Argument of the backend's driver: the whole URL for PostgreSQL, the
     /// file path for SQLite.
     target: String,
 }
@@ -78,7 +78,7 @@ impl DatabaseUrl {
         )))
     }
 
-    /// The SQLite file path, or `None` for PostgreSQL.
+    /// Returns the SQLite file path, or `None` for PostgreSQL.
     pub fn sqlite_path(&self) -> Option<&str> {
         (self.backend == Backend::Sqlite).then_some(self.target.as_str())
     }
@@ -136,7 +136,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
-/// Default time to wait for a pooled connection before answering "unavailable".
+/// Default time to wait for a pooled connection before failing with "unavailable".
 pub const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[cfg(test)]

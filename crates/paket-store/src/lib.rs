@@ -83,9 +83,9 @@ impl Default for PoolOptions {
 pub struct Store {
     pool: r2d2::Pool<ConnectionManager>,
     backend: Backend,
-    /// SQLite allows one writer at a time; taking this lock before a write
-    /// transaction makes writers queue here instead of failing with
-    /// SQLITE_BUSY when a deferred transaction tries to upgrade its lock.
+    /// Lock of SQLite write transactions. SQLite allows one writer at a
+    /// time, so writers queue here instead of failing with SQLITE_BUSY when
+    /// a deferred transaction tries to upgrade its lock.
     sqlite_writer: Mutex<()>,
 }
 

@@ -86,7 +86,7 @@ pub fn revoke_grant(conn: &mut DbConnection, grant_id: &str, now: i64) -> Result
     Ok(tokens)
 }
 
-/// Whether the grant exists and has not been revoked.
+/// Returns whether the grant exists and has not been revoked.
 pub fn grant_is_active(conn: &mut DbConnection, grant_id: &str) -> Result<bool, StoreError> {
     let revoked: Option<Option<i64>> = authorization_codes::table
         .find(grant_id)

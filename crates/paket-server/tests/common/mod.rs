@@ -153,7 +153,7 @@ impl TestServer {
         tokio::task::spawn_blocking(move || drop(database)).await.unwrap();
     }
 
-    /// The query of an authorization request for `client_id` with PKCE.
+    /// Builds the query of an authorization request for `client_id` with PKCE.
     pub fn authorize_query(&self, client_id: &str, redirect_uri: &str, state: &str) -> Vec<(String, String)> {
         vec![
             ("response_type".into(), "code".into()),
@@ -235,7 +235,7 @@ impl TestServer {
     }
 }
 
-/// The hidden inputs of the sign-in form, unescaped.
+/// Returns the hidden inputs of the sign-in form, unescaped.
 pub fn hidden_inputs(html: &str) -> Vec<(String, String)> {
     let mut fields = Vec::new();
     for input in html.split("<input").skip(1) {

@@ -15,7 +15,7 @@ use crate::tokens::{self, TokenSubject};
 use crate::types::{ClientCredentials, TokenRequest, TokenResponse};
 use crate::Inner;
 
-/// What the exchange transaction decided.
+/// Outcome of the exchange transaction.
 enum Exchange {
     Issued { refresh_token: String, email: String, name: String },
     /// The code had been used before: its grant is now revoked.
@@ -102,8 +102,8 @@ pub fn exchange(inner: &Inner, credentials: &ClientCredentials, request: &TokenR
     })
 }
 
-/// The checks of a first exchange. A reused code skips them: whatever the
-/// second request contains, the reuse itself revokes the grant.
+/// Runs the checks of a first exchange. A reused code skips them, because
+/// the reuse itself revokes the grant, whatever the second request contains.
 fn check_unused_code(stored: &AuthorizationCodeRow, request: &TokenRequest, redirect_uri: &str, now: i64) -> Result<(), OAuthError> {
     if stored.expires_at <= now {
         let expired_at = DateTime::from_timestamp(stored.expires_at, 0).map(crate::types::rfc3339).unwrap_or_default();

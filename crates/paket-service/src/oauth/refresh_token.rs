@@ -16,7 +16,7 @@ use crate::tokens::{self, TokenSubject};
 use crate::types::{ClientCredentials, TokenRequest, TokenResponse};
 use crate::Inner;
 
-/// What the refresh transaction decided to issue.
+/// Outcome of a successful refresh transaction.
 struct Refreshed {
     client: ClientRow,
     stored: RefreshTokenRow,
@@ -46,7 +46,7 @@ pub fn refresh(inner: &Inner, credentials: &ClientCredentials, request: &TokenRe
         }
         if stored.revoked_at.is_some() {
             if client.rotate_refresh_tokens {
-                // A rotated-out token came back: someone holds a copy, so
+                // A rotated-out token came back: someone has a copy, so
                 // the whole grant is revoked (RFC 9700 §4.14.2).
                 let revoked = oauth_queries::revoke_grant(conn, &stored.grant_id, now)?;
                 tracing::warn!(client_id = %client.id, grant_id = %stored.grant_id, refresh_tokens_revoked = revoked, "rotated refresh token reused: grant revoked");

@@ -16,7 +16,7 @@ pub fn normalise(requested: Option<&str>) -> String {
         .join(" ")
 }
 
-/// Whether every scope of `narrower` is in `wider`.
+/// Returns whether every scope of `narrower` is in `wider`.
 pub fn is_subset(narrower: &str, wider: &str) -> bool {
     let wider: Vec<&str> = wider.split(' ').collect();
     narrower.split(' ').filter(|scope| !scope.is_empty()).all(|scope| wider.contains(&scope))

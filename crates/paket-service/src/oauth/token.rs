@@ -18,7 +18,7 @@ pub fn grant(inner: &Inner, credentials: &ClientCredentials, request: &TokenRequ
     }
 }
 
-/// A required form parameter, or `invalid_request` naming it.
+/// Returns a required form parameter, or `invalid_request` naming it.
 pub fn required<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, OAuthError> {
     value
         .as_deref()
