@@ -174,10 +174,8 @@ fn load_key(row: &SigningKeyRow) -> Result<LoadedKey, ServiceError> {
     })
 }
 
-/// Fails when jsonwebtoken was built without exactly one crypto provider;
-/// without this check the build would panic on the first token.
+/// Installs Paket's ring-backed ES256 provider for jsonwebtoken, so that a
+/// misconfigured build fails at start-up instead of on the first token.
 pub fn check_crypto_provider() -> Result<(), ServiceError> {
-    jsonwebtoken::crypto::CryptoProvider::try_get_default()
-        .map(|_| ())
-        .ok_or_else(|| ServiceError::Internal("jsonwebtoken has no crypto provider: enable exactly one of its rust_crypto or aws_lc_rs features".into()))
+    crate::jwt_crypto::install().map_err(ServiceError::Internal)
 }

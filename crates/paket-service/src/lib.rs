@@ -8,6 +8,7 @@ mod authorization;
 mod catalog;
 pub mod clock;
 mod error;
+pub mod jwt_crypto;
 pub mod keys;
 mod licenses;
 mod oauth;
@@ -108,6 +109,10 @@ pub(crate) struct Inner {
 #[derive(Debug, Clone)]
 pub struct Paket {
     inner: Arc<Inner>,
+    /// Permits for argon2 work, one per CPU. Each hash takes 19 MiB and a
+    /// core for tens of milliseconds, so running more at once only adds
+    /// memory and queueing inside the OS; excess sign-ins wait here instead.
+    password_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl Paket {
@@ -118,11 +123,30 @@ impl Paket {
         let rng = SystemRandom::new();
         let keyring = keys::Keyring::load_or_create(&store, &rng, clock.now().timestamp())?;
         let dummy_password_hash = secrets::hash_password("paket-dummy-password")?;
-        Ok(Paket { inner: Arc::new(Inner { store, keyring, clock, rng, settings, dummy_password_hash }) })
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        Ok(Paket {
+            inner: Arc::new(Inner { store, keyring, clock, rng, settings, dummy_password_hash }),
+            password_permits: Arc::new(tokio::sync::Semaphore::new(cpus)),
+        })
     }
 
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// Runs blocking work that hashes or verifies a password, at most one
+    /// per CPU at a time.
+    async fn blocking_password<T, E>(&self, work: impl FnOnce(&Inner) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: Send + 'static + From<ServiceError>,
+    {
+        let _permit = self
+            .password_permits
+            .acquire()
+            .await
+            .map_err(|_| ServiceError::Internal("the password hashing limiter is closed".into()))?;
+        self.blocking(work).await
     }
 
     /// Runs blocking work (database, argon2) off the async reactor.
@@ -152,7 +176,7 @@ impl PaketService for Paket {
     }
 
     async fn sign_in(&self, request: AuthorizationRequest, email: String, password: String) -> Result<SignInOutcome, AuthorizeError> {
-        self.blocking(move |inner| oauth::authorize::sign_in(inner, &request, &email, &password)).await
+        self.blocking_password(move |inner| oauth::authorize::sign_in(inner, &request, &email, &password)).await
     }
 
     async fn token(&self, credentials: ClientCredentials, request: TokenRequest) -> Result<TokenResponse, OAuthError> {
@@ -202,7 +226,7 @@ impl PaketService for Paket {
     }
 
     async fn create_user(&self, user: NewUser) -> Result<CreatedUser, ServiceError> {
-        self.blocking(move |inner| catalog::create_user(inner, &user)).await
+        self.blocking_password(move |inner| catalog::create_user(inner, &user)).await
     }
 
     async fn add_plan_item(&self, item: NewPlanItem) -> Result<String, ServiceError> {
