@@ -1,6 +1,7 @@
 //! `cargo xtask`: project tasks that need more than cargo, such as gRPC code
 //! generation and database migrations.
 
+mod bench;
 mod codegen;
 mod migrate;
 
@@ -28,6 +29,8 @@ enum Task {
     },
     /// Apply the pending database migrations, or create a migration with `migrate new NAME`.
     Migrate(migrate::MigrateArgs),
+    /// Measure Paket against the machine's ceilings and a peer provider; write BENCHMARKS.md.
+    Bench(bench::BenchArgs),
 }
 
 // Prints an error with its causes on one line. Returning the error from
@@ -50,6 +53,7 @@ fn run(task: Task) -> anyhow::Result<()> {
         Task::Codegen { check: false } => codegen::generate(&root),
         Task::Codegen { check: true } => codegen::check(&root),
         Task::Migrate(args) => migrate::run(&root, args),
+        Task::Bench(args) => bench::run(&root, args),
     }
 }
 
