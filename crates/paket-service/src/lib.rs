@@ -43,7 +43,10 @@ pub trait PaketService: Send + Sync + std::fmt::Debug + 'static {
     /// Runs a grant of the token endpoint: authorization_code or refresh_token.
     async fn token(&self, credentials: ClientCredentials, request: TokenRequest) -> Result<TokenResponse, OAuthError>;
 
-    /// Verifies an access token and returns the caller it names.
+    /// Verifies an access token's signature, type, issuer and expiry and
+    /// returns the caller it names. Every operation that takes the caller
+    /// checks in its own database read that the token's grant is not
+    /// revoked, so a revoked token fails there with `Unauthenticated`.
     async fn authenticate(&self, access_token: &str) -> Result<AccessCaller, ServiceError>;
 
     /// Returns the caller's plan items that grant a license to the App of
@@ -103,6 +106,7 @@ pub(crate) struct Inner {
     /// Verified against when the email is unknown, so that a sign-in takes
     /// the same time whether or not the account exists.
     pub dummy_password_hash: String,
+    pub verified_tokens: tokens::VerifiedTokens,
 }
 
 /// The service implementation over a [`Store`].
@@ -113,6 +117,10 @@ pub struct Paket {
     /// core for tens of milliseconds, so running more at once only adds
     /// memory and queueing inside the OS; excess sign-ins wait here instead.
     password_permits: Arc<tokio::sync::Semaphore>,
+    /// Permits for database work, one per pooled connection, so that
+    /// requests beyond the pool wait here as tasks instead of as blocked
+    /// threads contending for the pool.
+    database_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl Paket {
@@ -124,9 +132,12 @@ impl Paket {
         let keyring = keys::Keyring::load_or_create(&store, &rng, clock.now().timestamp())?;
         let dummy_password_hash = secrets::hash_password("paket-dummy-password")?;
         let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let connections = usize::try_from(store.max_connections()).unwrap_or(1).max(1);
+        let verified_tokens = tokens::VerifiedTokens::default();
         Ok(Paket {
-            inner: Arc::new(Inner { store, keyring, clock, rng, settings, dummy_password_hash }),
+            inner: Arc::new(Inner { store, keyring, clock, rng, settings, dummy_password_hash, verified_tokens }),
             password_permits: Arc::new(tokio::sync::Semaphore::new(cpus)),
+            database_permits: Arc::new(tokio::sync::Semaphore::new(connections)),
         })
     }
 
@@ -155,6 +166,11 @@ impl Paket {
         T: Send + 'static,
         E: Send + 'static + From<ServiceError>,
     {
+        let _permit = self
+            .database_permits
+            .acquire()
+            .await
+            .map_err(|_| ServiceError::Internal("the database work limiter is closed".into()))?;
         let inner = Arc::clone(&self.inner);
         match tokio::task::spawn_blocking(move || work(&inner)).await {
             Ok(result) => result,
@@ -184,8 +200,10 @@ impl PaketService for Paket {
     }
 
     async fn authenticate(&self, access_token: &str) -> Result<AccessCaller, ServiceError> {
+        // Verification is CPU work of tens of microseconds at most, and none
+        // for a token seen before, so it runs on the async thread.
         let claims = tokens::verify_access_token(&self.inner, access_token)?;
-        self.blocking(move |inner| tokens::check_grant(inner, claims)).await
+        tokens::caller(&claims)
     }
 
     async fn list_licenses(&self, caller: &AccessCaller) -> Result<Option<LicenseList>, ServiceError> {

@@ -7,32 +7,35 @@ use paket_domain::country;
 use paket_domain::entitlement::{self, ClientScope, ItemWithLicense};
 use paket_domain::plan_item::{BillingInterval, PlanItem};
 use paket_store::catalog as catalog_queries;
+use paket_store::oauth as oauth_queries;
 use paket_store::users::{self as user_queries, PlanItemRow};
 
 use crate::types::{AccessCaller, ItemView, LicenseEntry, LicenseList, LicenseView, Locale};
-use crate::{Inner, ServiceError};
+use crate::{Inner, ServiceError, tokens};
 
 pub fn list(inner: &Inner, caller: &AccessCaller) -> Result<Option<LicenseList>, ServiceError> {
     let now = inner.clock.now();
     let loaded = inner.store.read(|conn| {
-        let Some(client) = catalog_queries::find_client(conn, &caller.client_id)? else {
-            return Ok(None);
+        if !oauth_queries::grant_is_active(conn, &caller.grant_id)? {
+            return Ok(Err(tokens::revoked()));
+        }
+        let Some((client, app_name)) = catalog_queries::find_client_with_app_name(conn, &caller.client_id)? else {
+            return Ok(Ok(None));
         };
-        let Some(plan) = user_queries::find_plan_of_user(conn, &caller.user_id)? else {
-            return Ok(None);
-        };
-        let app_name = catalog_queries::find_app(conn, &client.app_id)?.map(|app| app.name).unwrap_or_default();
-        let rows = user_queries::plan_items_for_app(conn, &plan.id, &client.app_id)?;
-        Ok(Some((client, plan, app_name, rows)))
-    })?;
-    let Some((client, plan, app_name, rows)) = loaded else {
+        let rows = user_queries::plan_items_of_user_for_app(conn, &caller.user_id, &client.app_id)?;
+        Ok(Ok(Some((client, app_name, rows))))
+    })??;
+    let Some((client, app_name, rows)) = loaded else {
+        return Ok(None);
+    };
+    let Some(plan_id) = rows.first().map(|(plan_id, _, _)| plan_id.clone()) else {
         return Ok(None);
     };
 
     let scope = ClientScope { app_id: client.app_id.clone(), test_mode: client.test_mode };
     let items = rows
         .into_iter()
-        .map(|(item, license)| Ok(ItemWithLicense { item: plan_item(&item)?, license }))
+        .map(|(_, item, license)| Ok(ItemWithLicense { item: plan_item(&item)?, license }))
         .collect::<Result<Vec<_>, ServiceError>>()?;
     let selected = entitlement::select_licenses(items, &scope, now);
     if selected.is_empty() {
@@ -60,7 +63,7 @@ pub fn list(inner: &Inner, caller: &AccessCaller) -> Result<Option<LicenseList>,
             },
         })
         .collect();
-    Ok(Some(LicenseList { plan_id: plan.id, client_id: client.id, items }))
+    Ok(Some(LicenseList { plan_id, client_id: client.id, items }))
 }
 
 fn item_view(item: &PlanItem, app_name: &str) -> ItemView {

@@ -3,9 +3,11 @@
 //! Access tokens follow the JWT profile of RFC 9068 (`typ: at+jwt`), so an
 //! ID token, whose `typ` is `JWT`, is never accepted as an access token.
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Header, Validation};
-use paket_store::oauth as oauth_queries;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -112,7 +114,26 @@ fn unauthenticated(reason: &str) -> ServiceError {
 
 /// Verifies signature, type, issuer and expiry of an access token. The
 /// expiry is checked against the service clock, not jsonwebtoken's.
-pub fn verify_access_token(inner: &Inner, token: &str) -> Result<AccessClaims, ServiceError> {
+/// Revocation is not checked here: each operation checks the grant in its
+/// own database read.
+pub fn verify_access_token(inner: &Inner, token: &str) -> Result<Arc<AccessClaims>, ServiceError> {
+    let now = inner.clock.now().timestamp();
+    let key = VerifiedTokens::key(token);
+    let claims = match inner.verified_tokens.get(&key) {
+        Some(claims) => claims,
+        None => {
+            let claims = Arc::new(verify_signature(inner, token)?);
+            inner.verified_tokens.insert(key, Arc::clone(&claims), now);
+            claims
+        }
+    };
+    if claims.exp <= now {
+        return Err(ServiceError::Unauthenticated("the access token has expired".into()));
+    }
+    Ok(claims)
+}
+
+fn verify_signature(inner: &Inner, token: &str) -> Result<AccessClaims, ServiceError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| unauthenticated("it is not a JWT"))?;
     if header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
         return Err(unauthenticated("it is not an access token"));
@@ -132,29 +153,61 @@ pub fn verify_access_token(inner: &Inner, token: &str) -> Result<AccessClaims, S
     validation.validate_aud = false;
     validation.set_issuer(&[&inner.settings.issuer]);
     validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-    let claims = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
+    Ok(jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
         .map_err(|error| unauthenticated(&error.to_string()))?
-        .claims;
-
-    if claims.exp <= inner.clock.now().timestamp() {
-        return Err(ServiceError::Unauthenticated("the access token has expired".into()));
-    }
-    Ok(claims)
+        .claims)
 }
 
-/// Rejects tokens of a revoked grant and returns the caller.
-pub fn check_grant(inner: &Inner, claims: AccessClaims) -> Result<AccessCaller, ServiceError> {
-    let active = inner.store.read(|conn| oauth_queries::grant_is_active(conn, &claims.gid))?;
-    if !active {
-        return Err(ServiceError::Unauthenticated("the access token has been revoked".into()));
-    }
-    let expires_at = DateTime::from_timestamp(claims.exp, 0)
-        .ok_or_else(|| unauthenticated("its expiry is out of range"))?;
+/// The error of a token whose grant was revoked.
+pub fn revoked() -> ServiceError {
+    ServiceError::Unauthenticated("the access token has been revoked".into())
+}
+
+/// Returns the caller named by verified claims.
+pub fn caller(claims: &AccessClaims) -> Result<AccessCaller, ServiceError> {
+    let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or_else(|| unauthenticated("its expiry is out of range"))?;
     Ok(AccessCaller {
-        user_id: claims.sub,
-        client_id: claims.client_id,
-        grant_id: claims.gid,
-        scope: claims.scope,
+        user_id: claims.sub.clone(),
+        client_id: claims.client_id.clone(),
+        grant_id: claims.gid.clone(),
+        scope: claims.scope.clone(),
         expires_at,
     })
+}
+
+/// Access tokens whose signature was verified, by the SHA-256 of the whole
+/// token, so that a client calling again with the same token skips the
+/// ECDSA verification. Expiry is still checked on every use, and revocation
+/// by each operation's database read.
+#[derive(Debug, Default)]
+pub struct VerifiedTokens {
+    entries: RwLock<HashMap<[u8; 32], Arc<AccessClaims>>>,
+}
+
+/// Most tokens kept; about 400 bytes each, so some 8 MB when full.
+const VERIFIED_TOKENS_CAPACITY: usize = 20_000;
+
+impl VerifiedTokens {
+    fn key(token: &str) -> [u8; 32] {
+        let mut key = [0u8; 32];
+        key.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref());
+        key
+    }
+
+    fn get(&self, key: &[u8; 32]) -> Option<Arc<AccessClaims>> {
+        self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(key).cloned()
+    }
+
+    /// Stores verified claims. When full, expired entries go first, and if
+    /// that frees nothing the cache starts over: a miss only costs a verification.
+    fn insert(&self, key: [u8; 32], claims: Arc<AccessClaims>, now: i64) {
+        let mut entries = self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() >= VERIFIED_TOKENS_CAPACITY {
+            entries.retain(|_, cached| cached.exp > now);
+            if entries.len() >= VERIFIED_TOKENS_CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(key, claims);
+    }
 }

@@ -171,6 +171,16 @@ pub fn find_client(conn: &mut DbConnection, id: &str) -> Result<Option<ClientRow
     Ok(clients::table.find(id).select(ClientRow::as_select()).first(conn).optional()?)
 }
 
+/// Loads a client with the consumer-facing name of its App.
+pub fn find_client_with_app_name(conn: &mut DbConnection, id: &str) -> Result<Option<(ClientRow, String)>, StoreError> {
+    Ok(clients::table
+        .inner_join(apps::table)
+        .filter(clients::id.eq(id))
+        .select((ClientRow::as_select(), apps::name))
+        .first(conn)
+        .optional()?)
+}
+
 /// Loads a client with its redirect and logout URIs.
 pub fn find_client_record(conn: &mut DbConnection, id: &str) -> Result<Option<ClientRecord>, StoreError> {
     let Some(client) = find_client(conn, id)? else {

@@ -79,18 +79,18 @@ pub fn insert_plan_item(conn: &mut DbConnection, row: &PlanItemRow) -> Result<()
     Ok(())
 }
 
-/// Loads a plan's items whose license belongs to `app_id`, with the license.
-/// Filtering by App here keeps other Apps' items out of memory; the final
-/// selection rule is applied by the caller.
-pub fn plan_items_for_app(
+/// Loads the plan items of a user whose license belongs to `app_id`, with
+/// the plan id and the license, in one query.
+pub fn plan_items_of_user_for_app(
     conn: &mut DbConnection,
-    plan_id: &str,
+    user_id: &str,
     app_id: &str,
-) -> Result<Vec<(PlanItemRow, LicenseRow)>, StoreError> {
+) -> Result<Vec<(String, PlanItemRow, LicenseRow)>, StoreError> {
     Ok(plan_items::table
+        .inner_join(plans::table)
         .inner_join(licenses::table)
-        .filter(plan_items::plan_id.eq(plan_id))
+        .filter(plans::user_id.eq(user_id))
         .filter(licenses::app_id.eq(app_id))
-        .select((PlanItemRow::as_select(), LicenseRow::as_select()))
+        .select((plans::id, PlanItemRow::as_select(), LicenseRow::as_select()))
         .load(conn)?)
 }

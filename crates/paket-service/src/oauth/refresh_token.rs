@@ -1,10 +1,13 @@
 //! The refresh_token grant (RFC 6749 §6), with optional rotation and reuse
 //! detection for clients that opt in.
+//!
+//! Without rotation a refresh changes nothing in the database, so it runs
+//! as a read; only rotation and reuse detection open a write transaction.
 
 use paket_store::catalog::ClientRow;
 use paket_store::oauth::{self as oauth_queries, RefreshTokenRow};
 use paket_store::users as user_queries;
-use paket_store::StoreError;
+use paket_store::{DbConnection, StoreError};
 use uuid::Uuid;
 
 use super::client_auth;
@@ -16,98 +19,124 @@ use crate::tokens::{self, TokenSubject};
 use crate::types::{ClientCredentials, TokenRequest, TokenResponse};
 use crate::Inner;
 
-/// Outcome of a successful refresh transaction.
-struct Refreshed {
+/// A refresh token that passed every check, with what the response needs.
+struct Valid {
     client: ClientRow,
     stored: RefreshTokenRow,
     granted_scope: String,
-    /// The replacement refresh token, for clients with rotation.
-    rotated: Option<String>,
     email: String,
     name: String,
+}
+
+/// Result of checking a presented refresh token.
+enum Checked {
+    Valid(Box<Valid>),
+    /// A revoked token of a rotating client: someone has a copy.
+    Reused { client_id: String, grant_id: String },
+    Rejected(OAuthError),
 }
 
 pub fn refresh(inner: &Inner, credentials: &ClientCredentials, request: &TokenRequest) -> Result<TokenResponse, OAuthError> {
     let presented = required(&request.refresh_token, "refresh_token")?;
     let now = inner.clock.now().timestamp();
 
-    // A rejection is returned as the inner error so that the transaction
-    // still commits, because a detected reuse revokes the grant.
-    let refreshed = inner.store.write(|conn| -> Result<Result<Refreshed, OAuthError>, StoreError> {
-        let client = match client_auth::authenticate(conn, credentials) {
-            Ok(client) => client,
-            Err(error) => return Ok(Err(error)),
-        };
-        let Some(stored) = oauth_queries::find_refresh_token(conn, &token_hash(presented))? else {
-            return Ok(Err(OAuthError::invalid_grant("the refresh token is invalid")));
-        };
-        if stored.client_id != client.id {
-            return Ok(Err(OAuthError::invalid_grant("the refresh token was issued to another client")));
+    let checked = inner.store.read(|conn| check(conn, credentials, presented, request.scope.as_deref(), now))?;
+    let valid = match checked {
+        Checked::Valid(valid) => *valid,
+        Checked::Rejected(error) => return Err(error),
+        Checked::Reused { client_id, grant_id } => {
+            // A rotated-out token came back: the whole grant is revoked (RFC 9700 §4.14.2).
+            let revoked = inner.store.write(|conn| oauth_queries::revoke_grant(conn, &grant_id, now))?;
+            tracing::warn!(%client_id, %grant_id, refresh_tokens_revoked = revoked, "rotated refresh token reused: grant revoked");
+            return Err(OAuthError::invalid_grant("the refresh token has been revoked"));
         }
-        if stored.revoked_at.is_some() {
-            if client.rotate_refresh_tokens {
-                // A rotated-out token came back: someone has a copy, so
-                // the whole grant is revoked (RFC 9700 §4.14.2).
-                let revoked = oauth_queries::revoke_grant(conn, &stored.grant_id, now)?;
-                tracing::warn!(client_id = %client.id, grant_id = %stored.grant_id, refresh_tokens_revoked = revoked, "rotated refresh token reused: grant revoked");
-            }
-            return Ok(Err(OAuthError::invalid_grant("the refresh token has been revoked")));
-        }
-        if stored.expires_at <= now {
-            return Ok(Err(OAuthError::invalid_grant("the refresh token has expired")));
-        }
-        let granted_scope = match request.scope.as_deref().filter(|value| !value.is_empty()) {
-            None => stored.scope.clone(),
-            Some(requested) if scope::is_subset(requested, &stored.scope) => scope::normalise(Some(requested)),
-            Some(_) => {
-                return Ok(Err(OAuthError::new(
-                    OAuthErrorCode::InvalidScope,
-                    "scope exceeds the scope originally granted",
-                )));
-            }
-        };
+    };
 
-        let user = user_queries::find_user(conn, &stored.user_id)?.ok_or(StoreError::NotFound)?;
-        let rotated = if client.rotate_refresh_tokens {
-            oauth_queries::revoke_refresh_token(conn, &stored.id, now)?;
-            let replacement = new_token(&inner.rng).map_err(|error| StoreError::Database(error.to_string()))?;
-            oauth_queries::insert_refresh_token(
-                conn,
-                &RefreshTokenRow {
-                    id: Uuid::new_v4().to_string(),
-                    token_hash: token_hash(&replacement),
-                    created_at: now,
-                    expires_at: now + client.refresh_token_ttl_seconds,
-                    revoked_at: None,
-                    ..stored.clone()
-                },
-            )?;
-            Some(replacement)
-        } else {
-            None
-        };
-        Ok(Ok(Refreshed { client, stored, granted_scope, rotated, email: user.email, name: user.name }))
-    })??;
-    let Refreshed { client, stored, granted_scope, rotated, email, name } = refreshed;
+    let rotated = if valid.client.rotate_refresh_tokens { Some(rotate(inner, &valid, now)?) } else { None };
 
     let subject = TokenSubject {
-        user_id: &stored.user_id,
-        email: &email,
-        name: &name,
-        client_id: &client.id,
-        grant_id: &stored.grant_id,
-        scope: &granted_scope,
-        auth_time: stored.auth_time,
+        user_id: &valid.stored.user_id,
+        email: &valid.email,
+        name: &valid.name,
+        client_id: &valid.client.id,
+        grant_id: &valid.stored.grant_id,
+        scope: &valid.granted_scope,
+        auth_time: valid.stored.auth_time,
         nonce: None,
     };
     let (access_token, id_token) = tokens::issue(inner, &subject, inner.clock.now())?;
-    tracing::info!(client_id = %client.id, user_id = %stored.user_id, grant_id = %stored.grant_id, rotated = rotated.is_some(), "refreshed an access token");
+    tracing::info!(client_id = %valid.client.id, user_id = %valid.stored.user_id, grant_id = %valid.stored.grant_id, rotated = rotated.is_some(), "refreshed an access token");
     Ok(TokenResponse {
         access_token,
         refresh_token: rotated,
         id_token,
         token_type: "Bearer",
         expires_in: inner.settings.access_token_ttl_seconds,
-        scope: granted_scope,
+        scope: valid.granted_scope,
     })
+}
+
+/// Checks the client, the token and the requested scope, and loads the user.
+fn check(conn: &mut DbConnection, credentials: &ClientCredentials, presented: &str, requested_scope: Option<&str>, now: i64) -> Result<Checked, StoreError> {
+    let client = match client_auth::authenticate(conn, credentials) {
+        Ok(client) => client,
+        Err(error) => return Ok(Checked::Rejected(error)),
+    };
+    let Some(stored) = oauth_queries::find_refresh_token(conn, &token_hash(presented))? else {
+        return Ok(Checked::Rejected(OAuthError::invalid_grant("the refresh token is invalid")));
+    };
+    if stored.client_id != client.id {
+        return Ok(Checked::Rejected(OAuthError::invalid_grant("the refresh token was issued to another client")));
+    }
+    if stored.revoked_at.is_some() {
+        if client.rotate_refresh_tokens {
+            return Ok(Checked::Reused { client_id: client.id, grant_id: stored.grant_id });
+        }
+        return Ok(Checked::Rejected(OAuthError::invalid_grant("the refresh token has been revoked")));
+    }
+    if stored.expires_at <= now {
+        return Ok(Checked::Rejected(OAuthError::invalid_grant("the refresh token has expired")));
+    }
+    let granted_scope = match requested_scope.filter(|value| !value.is_empty()) {
+        None => stored.scope.clone(),
+        Some(requested) if scope::is_subset(requested, &stored.scope) => scope::normalise(Some(requested)),
+        Some(_) => {
+            return Ok(Checked::Rejected(OAuthError::new(
+                OAuthErrorCode::InvalidScope,
+                "scope exceeds the scope originally granted",
+            )));
+        }
+    };
+
+    let user = user_queries::find_user(conn, &stored.user_id)?.ok_or(StoreError::NotFound)?;
+    Ok(Checked::Valid(Box::new(Valid { client, stored, granted_scope, email: user.email, name: user.name })))
+}
+
+/// Replaces the presented token with a new one in one transaction. When a
+/// concurrent refresh rotated it first, this one is a reuse and revokes the grant.
+fn rotate(inner: &Inner, valid: &Valid, now: i64) -> Result<String, OAuthError> {
+    let replacement = new_token(&inner.rng)?;
+    let rotated = inner.store.write(|conn| {
+        if !oauth_queries::revoke_refresh_token(conn, &valid.stored.id, now)? {
+            oauth_queries::revoke_grant(conn, &valid.stored.grant_id, now)?;
+            return Ok(false);
+        }
+        oauth_queries::insert_refresh_token(
+            conn,
+            &RefreshTokenRow {
+                id: Uuid::new_v4().to_string(),
+                token_hash: token_hash(&replacement),
+                created_at: now,
+                expires_at: now + valid.client.refresh_token_ttl_seconds,
+                revoked_at: None,
+                ..valid.stored.clone()
+            },
+        )?;
+        Ok(true)
+    })?;
+    if !rotated {
+        tracing::warn!(client_id = %valid.client.id, grant_id = %valid.stored.grant_id, "refresh token rotated twice at once: grant revoked");
+        return Err(OAuthError::invalid_grant("the refresh token has been revoked"));
+    }
+    Ok(replacement)
 }
