@@ -58,10 +58,22 @@ pub struct Settings {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "String")]
 pub enum LogFormat {
     Text,
     Json,
+}
+
+impl TryFrom<String> for LogFormat {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        match value.as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("log_format {other:?} is invalid: use text or json")),
+        }
+    }
 }
 
 impl Settings {
@@ -97,7 +109,7 @@ impl Settings {
             .build()
             .context("reading the configuration failed")?
             .try_deserialize()
-            .context("the configuration is invalid")?;
+            .with_context(|| format!("the configuration is invalid (read from the defaults, {}, PAKET_* variables and flags)", describe_file(args)))?;
         settings.validate()?;
         Ok(settings)
     }
@@ -105,7 +117,7 @@ impl Settings {
     fn validate(&self) -> anyhow::Result<()> {
         self.listen_address()?;
         if self.pool_size == 0 {
-            bail!("pool_size must be at least 1");
+            bail!("pool_size (--pool-size, PAKET_POOL_SIZE) is 0: it must be at least 1");
         }
         if let Some(issuer) = &self.issuer {
             let valid = (issuer.starts_with("https://") || issuer.starts_with("http://")) && !issuer.contains(['?', '#']);
@@ -125,6 +137,13 @@ impl Settings {
     /// Returns the configured issuer, or http:// and the bound address.
     pub fn issuer_for(&self, bound: SocketAddr) -> String {
         self.issuer.clone().unwrap_or_else(|| format!("http://{bound}"))
+    }
+}
+
+fn describe_file(args: &SettingsArgs) -> String {
+    match &args.config {
+        Some(path) => path.display().to_string(),
+        None => format!("./{DEFAULT_CONFIG_FILE} if it exists"),
     }
 }
 
@@ -177,7 +196,13 @@ mod tests {
         std::fs::write(&file, "").expect("write file");
         let bad_listen = SettingsArgs { config: Some(file.clone()), listen: Some("localhost".into()), ..args() };
         assert!(format!("{:#}", Settings::load(&bad_listen).expect_err("bad listen")).contains("listen address"));
-        let bad_issuer = SettingsArgs { config: Some(file), issuer: Some("ftp://x".into()), ..args() };
+        let bad_issuer = SettingsArgs { config: Some(file.clone()), issuer: Some("ftp://x".into()), ..args() };
         assert!(format!("{:#}", Settings::load(&bad_issuer).expect_err("bad issuer")).contains("issuer"));
+        let bad_format = SettingsArgs { config: Some(file.clone()), log_format: Some("xml".into()), ..args() };
+        let message = format!("{:#}", Settings::load(&bad_format).expect_err("bad log format"));
+        assert!(message.contains("use text or json"), "{message}");
+        let zero_pool = SettingsArgs { config: Some(file), pool_size: Some(0), ..args() };
+        let message = format!("{:#}", Settings::load(&zero_pool).expect_err("zero pool"));
+        assert!(message.contains("PAKET_POOL_SIZE"), "{message}");
     }
 }

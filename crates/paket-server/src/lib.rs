@@ -29,7 +29,8 @@ pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<Store>> {
     } else {
         let pending = store.pending_migrations().context("reading the database's migrations failed")?;
         if !pending.is_empty() {
-            bail!("the database has {} pending migrations ({}): run `paket migrate` first", pending.len(), pending.join(", "));
+            let noun = if pending.len() == 1 { "migration" } else { "migrations" };
+            bail!("the database has {} pending {noun} ({}): run `paket migrate` first", pending.len(), pending.join(", "));
         }
     }
     Ok(Arc::new(store))
@@ -67,7 +68,7 @@ impl Server {
         let requested = settings.listen_address()?;
         let listener = TcpListener::bind(requested)
             .await
-            .with_context(|| format!("cannot listen on {requested}"))?;
+            .with_context(|| format!("cannot listen on {requested}: choose another address with --listen or PAKET_LISTEN"))?;
         let address = listener.local_addr().context("reading the bound address failed")?;
         let issuer = settings.issuer_for(address);
 

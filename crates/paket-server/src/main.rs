@@ -10,7 +10,7 @@ use paket_service::SystemClock;
 
 /// Paket: sign-in, entitlements and billing for streaming services.
 #[derive(Debug, Parser)]
-#[command(name = "paket", version, about)]
+#[command(name = "paket", version)]
 struct Cli {
     #[command(flatten)]
     settings: SettingsArgs,
@@ -43,7 +43,6 @@ fn main() -> ExitCode {
     match run(cli.command, settings) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!("{error:#}");
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
@@ -68,7 +67,8 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             if applied.is_empty() {
                 println!("the database is up to date");
             } else {
-                println!("applied {} migrations: {}", applied.len(), applied.join(", "));
+                let noun = if applied.len() == 1 { "migration" } else { "migrations" };
+                println!("applied {} {noun}: {}", applied.len(), applied.join(", "));
             }
             Ok(())
         }

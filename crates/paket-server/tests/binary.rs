@@ -125,12 +125,12 @@ fn serve_refuses_unmigrated_postgres() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("pending migrations"), "{stderr}");
+    assert!(stderr.contains("pending migration"), "{stderr}");
     assert!(stderr.contains("paket migrate"), "{stderr}");
 
     let migrate = paket().args(["migrate", "--database-url", &database.url]).output().unwrap();
     assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
-    assert!(String::from_utf8_lossy(&migrate.stdout).contains("applied 1 migrations"));
+    assert!(String::from_utf8_lossy(&migrate.stdout).contains("applied 1 migration:"));
     let again = paket().args(["migrate", "--database-url", &database.url]).output().unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"));
 }

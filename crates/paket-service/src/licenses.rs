@@ -23,9 +23,13 @@ pub fn list(inner: &Inner, caller: &AccessCaller) -> Result<Option<LicenseList>,
             return Ok(Ok(None));
         };
         let rows = user_queries::plan_items_of_user_for_app(conn, &caller.user_id, &client.app_id)?;
-        Ok(Ok(Some((client, app_name, rows))))
+        // The countries of every loaded license, in the same read: a user
+        // holds few items, so the ones the selection drops cost little.
+        let license_ids: Vec<String> = rows.iter().map(|(_, _, license)| license.id.clone()).collect();
+        let countries = catalog_queries::countries_of_licenses(conn, &license_ids)?;
+        Ok(Ok(Some((client, app_name, rows, countries))))
     })??;
-    let Some((client, app_name, rows)) = loaded else {
+    let Some((client, app_name, rows, country_rows)) = loaded else {
         return Ok(None);
     };
     let Some(plan_id) = rows.first().map(|(plan_id, _, _)| plan_id.clone()) else {
@@ -42,9 +46,8 @@ pub fn list(inner: &Inner, caller: &AccessCaller) -> Result<Option<LicenseList>,
         return Ok(None);
     }
 
-    let license_ids: Vec<String> = selected.iter().map(|entry| entry.license.id.clone()).collect();
     let mut countries: HashMap<String, Vec<Locale>> = HashMap::new();
-    for (license_id, code) in inner.store.read(|conn| catalog_queries::countries_of_licenses(conn, &license_ids))? {
+    for (license_id, code) in country_rows {
         let name = country::by_code(&code).map_or_else(|| code.clone(), |country| country.name.to_owned());
         countries.entry(license_id).or_default().push(Locale { name, country_code: code });
     }

@@ -91,12 +91,14 @@ impl DatabaseUrl {
             Backend::Sqlite => {
                 let mut connection = SqliteConnection::establish(&self.target)
                     .map_err(|error| StoreError::Connect(format!("{}: {error}", self.target)))?;
-                // WAL lets readers run beside the one writer; the busy timeout
-                // makes a second writer wait instead of failing at once.
+                // The busy timeout comes first, so that switching a new file
+                // to WAL waits for a connection opened at the same moment
+                // instead of failing with "database is locked". WAL lets
+                // readers run beside the one writer.
                 connection
                     .batch_execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                         PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                     )
                     .map_err(|error| StoreError::Connect(format!("{}: {error}", self.target)))?;
                 Ok(DbConnection::Sqlite(connection))

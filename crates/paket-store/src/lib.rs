@@ -95,6 +95,12 @@ impl Store {
     pub fn open(url: &str, options: &PoolOptions) -> Result<Store, StoreError> {
         let url = DatabaseUrl::parse(url)?;
         let backend = url.backend;
+        let manager = ConnectionManager::new(url);
+        // One direct attempt first: it reports a permanent error (no such
+        // database, wrong password) at once, where the pool would retry it
+        // until its timeout and then report only that it timed out.
+        let first = r2d2::ManageConnection::connect(&manager)?;
+        drop(first);
         let pool = r2d2::Pool::builder()
             .max_size(options.max_connections)
             .min_idle(Some(1))
@@ -103,7 +109,7 @@ impl Store {
             .test_on_check_out(false)
             .connection_timeout(options.connection_timeout)
             .error_handler(Box::new(PoolErrorLogger))
-            .build(ConnectionManager::new(url))
+            .build(manager)
             .map_err(|error| StoreError::Connect(error.to_string()))?;
         Ok(Store { pool, backend, sqlite_writer: Mutex::new(()) })
     }
