@@ -84,21 +84,21 @@ pub struct ClientRecord {
 }
 
 pub fn insert_company(conn: &mut DbConnection, row: &CompanyRow) -> Result<(), StoreError> {
-    diesel::insert_into(companies::table).values(row).execute(conn)?;
+    on_backend!(conn, |c| diesel::insert_into(companies::table).values(row).execute(c))?;
     Ok(())
 }
 
 pub fn insert_app(conn: &mut DbConnection, row: &AppRow) -> Result<(), StoreError> {
-    diesel::insert_into(apps::table).values(row).execute(conn)?;
+    on_backend!(conn, |c| diesel::insert_into(apps::table).values(row).execute(c))?;
     Ok(())
 }
 
 pub fn find_app(conn: &mut DbConnection, id: &str) -> Result<Option<AppRow>, StoreError> {
-    Ok(apps::table.find(id).select(AppRow::as_select()).first(conn).optional()?)
+    Ok(on_backend!(conn, |c| apps::table.find(id).select(AppRow::as_select()).first(c).optional())?)
 }
 
 pub fn set_app_status(conn: &mut DbConnection, id: &str, status: &str) -> Result<(), StoreError> {
-    let updated = diesel::update(apps::table.find(id)).set(apps::status.eq(status)).execute(conn)?;
+    let updated = on_backend!(conn, |c| diesel::update(apps::table.find(id)).set(apps::status.eq(status)).execute(c))?;
     if updated == 0 {
         return Err(StoreError::NotFound);
     }
@@ -106,21 +106,21 @@ pub fn set_app_status(conn: &mut DbConnection, id: &str, status: &str) -> Result
 }
 
 pub fn insert_license(conn: &mut DbConnection, row: &LicenseRow, countries: &[String]) -> Result<(), StoreError> {
-    diesel::insert_into(licenses::table).values(row).execute(conn)?;
+    on_backend!(conn, |c| diesel::insert_into(licenses::table).values(row).execute(c))?;
     for code in countries {
-        diesel::insert_into(license_countries::table)
+        on_backend!(conn, |c| diesel::insert_into(license_countries::table)
             .values((license_countries::license_id.eq(&row.id), license_countries::country_code.eq(code)))
-            .execute(conn)?;
+            .execute(c))?;
     }
     Ok(())
 }
 
 pub fn find_license(conn: &mut DbConnection, id: &str) -> Result<Option<LicenseRow>, StoreError> {
-    Ok(licenses::table.find(id).select(LicenseRow::as_select()).first(conn).optional()?)
+    Ok(on_backend!(conn, |c| licenses::table.find(id).select(LicenseRow::as_select()).first(c).optional())?)
 }
 
 pub fn set_license_status(conn: &mut DbConnection, id: &str, status: &str) -> Result<(), StoreError> {
-    let updated = diesel::update(licenses::table.find(id)).set(licenses::status.eq(status)).execute(conn)?;
+    let updated = on_backend!(conn, |c| diesel::update(licenses::table.find(id)).set(licenses::status.eq(status)).execute(c))?;
     if updated == 0 {
         return Err(StoreError::NotFound);
     }
@@ -128,11 +128,11 @@ pub fn set_license_status(conn: &mut DbConnection, id: &str, status: &str) -> Re
 }
 
 pub fn license_country_codes(conn: &mut DbConnection, license_id: &str) -> Result<Vec<String>, StoreError> {
-    Ok(license_countries::table
+    Ok(on_backend!(conn, |c| license_countries::table
         .filter(license_countries::license_id.eq(license_id))
         .select(license_countries::country_code)
         .order(license_countries::country_code)
-        .load(conn)?)
+        .load(c))?)
 }
 
 /// Country codes of several licenses, as (license id, code) pairs.
@@ -140,11 +140,11 @@ pub fn countries_of_licenses(conn: &mut DbConnection, license_ids: &[String]) ->
     if license_ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(license_countries::table
+    Ok(on_backend!(conn, |c| license_countries::table
         .filter(license_countries::license_id.eq_any(license_ids))
         .select((license_countries::license_id, license_countries::country_code))
         .order((license_countries::license_id, license_countries::country_code))
-        .load(conn)?)
+        .load(c))?)
 }
 
 pub fn insert_client(
@@ -153,31 +153,31 @@ pub fn insert_client(
     redirect_uris: &[String],
     logout_uris: &[String],
 ) -> Result<(), StoreError> {
-    diesel::insert_into(clients::table).values(row).execute(conn)?;
+    on_backend!(conn, |c| diesel::insert_into(clients::table).values(row).execute(c))?;
     for uri in redirect_uris {
-        diesel::insert_into(client_redirect_uris::table)
+        on_backend!(conn, |c| diesel::insert_into(client_redirect_uris::table)
             .values((client_redirect_uris::client_id.eq(&row.id), client_redirect_uris::uri.eq(uri)))
-            .execute(conn)?;
+            .execute(c))?;
     }
     for uri in logout_uris {
-        diesel::insert_into(client_logout_uris::table)
+        on_backend!(conn, |c| diesel::insert_into(client_logout_uris::table)
             .values((client_logout_uris::client_id.eq(&row.id), client_logout_uris::uri.eq(uri)))
-            .execute(conn)?;
+            .execute(c))?;
     }
     Ok(())
 }
 
 pub fn find_client(conn: &mut DbConnection, id: &str) -> Result<Option<ClientRow>, StoreError> {
-    Ok(clients::table.find(id).select(ClientRow::as_select()).first(conn).optional()?)
+    Ok(on_backend!(conn, |c| clients::table.find(id).select(ClientRow::as_select()).first(c).optional())?)
 }
 
 /// Loads a client with the consumer-facing name of its App.
 pub fn find_client_with_app_name(conn: &mut DbConnection, id: &str) -> Result<Option<(ClientRow, String)>, StoreError> {
-    Ok(clients::table
+    Ok(on_backend!(conn, |c| clients::table
         .inner_join(apps::table)
         .filter(clients::id.eq(id))
         .select((ClientRow::as_select(), apps::name))
-        .first(conn)
+        .first(c))
         .optional()?)
 }
 
@@ -186,15 +186,15 @@ pub fn find_client_record(conn: &mut DbConnection, id: &str) -> Result<Option<Cl
     let Some(client) = find_client(conn, id)? else {
         return Ok(None);
     };
-    let redirect_uris = client_redirect_uris::table
+    let redirect_uris = on_backend!(conn, |c| client_redirect_uris::table
         .filter(client_redirect_uris::client_id.eq(id))
         .select(client_redirect_uris::uri)
         .order(client_redirect_uris::uri)
-        .load(conn)?;
-    let logout_uris = client_logout_uris::table
+        .load(c))?;
+    let logout_uris = on_backend!(conn, |c| client_logout_uris::table
         .filter(client_logout_uris::client_id.eq(id))
         .select(client_logout_uris::uri)
         .order(client_logout_uris::uri)
-        .load(conn)?;
+        .load(c))?;
     Ok(Some(ClientRecord { client, redirect_uris, logout_uris }))
 }

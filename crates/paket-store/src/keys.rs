@@ -31,14 +31,14 @@ impl std::fmt::Debug for SigningKeyRow {
 
 /// Keys not yet retired, newest first.
 pub fn active_signing_keys(conn: &mut DbConnection) -> Result<Vec<SigningKeyRow>, StoreError> {
-    Ok(signing_keys::table
+    Ok(on_backend!(conn, |c| signing_keys::table
         .filter(signing_keys::retired_at.is_null())
         .order((signing_keys::created_at.desc(), signing_keys::id))
         .select(SigningKeyRow::as_select())
-        .load(conn)?)
+        .load(c))?)
 }
 
 pub fn insert_signing_key(conn: &mut DbConnection, row: &SigningKeyRow) -> Result<(), StoreError> {
-    diesel::insert_into(signing_keys::table).values(row).execute(conn)?;
+    on_backend!(conn, |c| diesel::insert_into(signing_keys::table).values(row).execute(c))?;
     Ok(())
 }

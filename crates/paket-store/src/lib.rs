@@ -6,6 +6,21 @@
 //! [`Store::write`]; a write is one transaction. These calls block, so async
 //! callers run them on a blocking thread.
 
+/// Runs a diesel query on the concrete connection inside a [`DbConnection`].
+///
+/// The query expression is compiled once per backend, so each runs with its
+/// backend's own query builder and prepared-statement cache. Through the
+/// `MultiConnection` itself, diesel renders the SQL text again on every
+/// call and SQLite prepares it again, which cost about 50 µs a query.
+macro_rules! on_backend {
+    ($conn:expr, |$inner:ident| $query:expr) => {
+        match $conn {
+            $crate::DbConnection::Postgres($inner) => $query,
+            $crate::DbConnection::Sqlite($inner) => $query,
+        }
+    };
+}
+
 pub mod catalog;
 pub mod connection;
 pub mod keys;

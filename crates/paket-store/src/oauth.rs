@@ -40,15 +40,15 @@ pub struct RefreshTokenRow {
 }
 
 pub fn insert_authorization_code(conn: &mut DbConnection, row: &AuthorizationCodeRow) -> Result<(), StoreError> {
-    diesel::insert_into(authorization_codes::table).values(row).execute(conn)?;
+    on_backend!(conn, |c| diesel::insert_into(authorization_codes::table).values(row).execute(c))?;
     Ok(())
 }
 
 pub fn find_authorization_code(conn: &mut DbConnection, code_hash: &str) -> Result<Option<AuthorizationCodeRow>, StoreError> {
-    Ok(authorization_codes::table
+    Ok(on_backend!(conn, |c| authorization_codes::table
         .filter(authorization_codes::code_hash.eq(code_hash))
         .select(AuthorizationCodeRow::as_select())
-        .first(conn)
+        .first(c))
         .optional()?)
 }
 
@@ -56,67 +56,67 @@ pub fn find_authorization_code(conn: &mut DbConnection, code_hash: &str) -> Resu
 /// exchange consumed it first: the conditional update makes two concurrent
 /// exchanges of one code produce exactly one winner on both backends.
 pub fn consume_authorization_code(conn: &mut DbConnection, id: &str, now: i64) -> Result<bool, StoreError> {
-    let updated = diesel::update(
+    let updated = on_backend!(conn, |c| diesel::update(
         authorization_codes::table
             .find(id)
             .filter(authorization_codes::consumed_at.is_null()),
     )
     .set(authorization_codes::consumed_at.eq(now))
-    .execute(conn)?;
+    .execute(c))?;
     Ok(updated == 1)
 }
 
 /// Revokes a grant: its code and every refresh token issued from it.
 /// Access tokens carry the grant id and are rejected from then on.
 pub fn revoke_grant(conn: &mut DbConnection, grant_id: &str, now: i64) -> Result<usize, StoreError> {
-    diesel::update(
+    on_backend!(conn, |c| diesel::update(
         authorization_codes::table
             .find(grant_id)
             .filter(authorization_codes::revoked_at.is_null()),
     )
     .set(authorization_codes::revoked_at.eq(now))
-    .execute(conn)?;
-    let tokens = diesel::update(
+    .execute(c))?;
+    let tokens = on_backend!(conn, |c| diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::grant_id.eq(grant_id))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(now))
-    .execute(conn)?;
+    .execute(c))?;
     Ok(tokens)
 }
 
 /// Returns whether the grant exists and has not been revoked.
 pub fn grant_is_active(conn: &mut DbConnection, grant_id: &str) -> Result<bool, StoreError> {
-    let revoked: Option<Option<i64>> = authorization_codes::table
+    let revoked: Option<Option<i64>> = on_backend!(conn, |c| authorization_codes::table
         .find(grant_id)
         .select(authorization_codes::revoked_at)
-        .first(conn)
+        .first(c))
         .optional()?;
     Ok(matches!(revoked, Some(None)))
 }
 
 pub fn insert_refresh_token(conn: &mut DbConnection, row: &RefreshTokenRow) -> Result<(), StoreError> {
-    diesel::insert_into(refresh_tokens::table).values(row).execute(conn)?;
+    on_backend!(conn, |c| diesel::insert_into(refresh_tokens::table).values(row).execute(c))?;
     Ok(())
 }
 
 pub fn find_refresh_token(conn: &mut DbConnection, token_hash: &str) -> Result<Option<RefreshTokenRow>, StoreError> {
-    Ok(refresh_tokens::table
+    Ok(on_backend!(conn, |c| refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(token_hash))
         .select(RefreshTokenRow::as_select())
-        .first(conn)
+        .first(c))
         .optional()?)
 }
 
 /// Revokes one refresh token unless it already is; returns whether this call revoked it.
 pub fn revoke_refresh_token(conn: &mut DbConnection, id: &str, now: i64) -> Result<bool, StoreError> {
-    let updated = diesel::update(
+    let updated = on_backend!(conn, |c| diesel::update(
         refresh_tokens::table
             .find(id)
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(now))
-    .execute(conn)?;
+    .execute(c))?;
     Ok(updated == 1)
 }

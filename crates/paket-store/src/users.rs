@@ -48,34 +48,34 @@ pub struct PlanItemRow {
 }
 
 pub fn insert_user(conn: &mut DbConnection, user: &UserRow, plan: &PlanRow) -> Result<(), StoreError> {
-    diesel::insert_into(users::table).values(user).execute(conn)?;
-    diesel::insert_into(plans::table).values(plan).execute(conn)?;
+    on_backend!(conn, |c| diesel::insert_into(users::table).values(user).execute(c))?;
+    on_backend!(conn, |c| diesel::insert_into(plans::table).values(plan).execute(c))?;
     Ok(())
 }
 
 /// Finds a user by email; `email` must already be lower case.
 pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<UserRow>, StoreError> {
-    Ok(users::table
+    Ok(on_backend!(conn, |c| users::table
         .filter(users::email.eq(email))
         .select(UserRow::as_select())
-        .first(conn)
+        .first(c))
         .optional()?)
 }
 
 pub fn find_user(conn: &mut DbConnection, id: &str) -> Result<Option<UserRow>, StoreError> {
-    Ok(users::table.find(id).select(UserRow::as_select()).first(conn).optional()?)
+    Ok(on_backend!(conn, |c| users::table.find(id).select(UserRow::as_select()).first(c).optional())?)
 }
 
 pub fn find_plan_of_user(conn: &mut DbConnection, user_id: &str) -> Result<Option<PlanRow>, StoreError> {
-    Ok(plans::table
+    Ok(on_backend!(conn, |c| plans::table
         .filter(plans::user_id.eq(user_id))
         .select(PlanRow::as_select())
-        .first(conn)
+        .first(c))
         .optional()?)
 }
 
 pub fn insert_plan_item(conn: &mut DbConnection, row: &PlanItemRow) -> Result<(), StoreError> {
-    diesel::insert_into(plan_items::table).values(row).execute(conn)?;
+    on_backend!(conn, |c| diesel::insert_into(plan_items::table).values(row).execute(c))?;
     Ok(())
 }
 
@@ -86,11 +86,11 @@ pub fn plan_items_of_user_for_app(
     user_id: &str,
     app_id: &str,
 ) -> Result<Vec<(String, PlanItemRow, LicenseRow)>, StoreError> {
-    Ok(plan_items::table
+    Ok(on_backend!(conn, |c| plan_items::table
         .inner_join(plans::table)
         .inner_join(licenses::table)
         .filter(plans::user_id.eq(user_id))
         .filter(licenses::app_id.eq(app_id))
         .select((plans::id, PlanItemRow::as_select(), LicenseRow::as_select()))
-        .load(conn)?)
+        .load(c))?)
 }
