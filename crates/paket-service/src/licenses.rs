@@ -7,7 +7,6 @@ use paket_domain::country;
 use paket_domain::entitlement::{self, ClientScope, ItemWithLicense};
 use paket_domain::plan_item::{BillingInterval, PlanItem};
 use paket_store::catalog as catalog_queries;
-use paket_store::oauth as oauth_queries;
 use paket_store::users::{self as user_queries, PlanItemRow};
 
 use crate::types::{AccessCaller, ItemView, LicenseEntry, LicenseList, LicenseView, Locale};
@@ -15,41 +14,48 @@ use crate::{Inner, ServiceError, tokens};
 
 pub fn list(inner: &Inner, caller: &AccessCaller) -> Result<Option<LicenseList>, ServiceError> {
     let now = inner.clock.now();
+
+    // Two queries: the client with the grant check, then the items with
+    // their licenses and countries. On PostgreSQL each is a round trip.
     let loaded = inner.store.read(|conn| {
-        if !oauth_queries::grant_is_active(conn, &caller.grant_id)? {
-            return Ok(Err(tokens::revoked()));
-        }
-        let Some((client, app_name)) = catalog_queries::find_client_with_app_name(conn, &caller.client_id)? else {
+        let Some((client, app_name, grant_active)) =
+            catalog_queries::find_client_for_grant(conn, &caller.client_id, &caller.grant_id)?
+        else {
             return Ok(Ok(None));
         };
-        let rows = user_queries::plan_items_of_user_for_app(conn, &caller.user_id, &client.app_id)?;
-        // The countries of every loaded license, in the same read: a user
-        // holds few items, so the ones the selection drops cost little.
-        let license_ids: Vec<String> = rows.iter().map(|(_, _, license)| license.id.clone()).collect();
-        let countries = catalog_queries::countries_of_licenses(conn, &license_ids)?;
-        Ok(Ok(Some((client, app_name, rows, countries))))
+        if !grant_active {
+            return Ok(Err(tokens::revoked()));
+        }
+        let rows = user_queries::plan_items_with_countries(conn, &caller.user_id, &client.app_id)?;
+        Ok(Ok(Some((client, app_name, rows))))
     })??;
-    let Some((client, app_name, rows, country_rows)) = loaded else {
+    let Some((client, app_name, rows)) = loaded else {
         return Ok(None);
     };
-    let Some(plan_id) = rows.first().map(|(plan_id, _, _)| plan_id.clone()) else {
+    let Some(plan_id) = rows.first().map(|(plan_id, _, _, _)| plan_id.clone()) else {
         return Ok(None);
     };
 
+    // The rows repeat each item once per country, ordered by item.
+    let mut countries: HashMap<String, Vec<Locale>> = HashMap::new();
+    let mut items = Vec::new();
+    for (_, item, license, country_code) in rows {
+        if let Some(code) = country_code {
+            let locales = countries.entry(license.id.clone()).or_default();
+            if !locales.iter().any(|locale| locale.country_code == code) {
+                let name = country::by_code(&code).map_or_else(|| code.clone(), |country| country.name.to_owned());
+                locales.push(Locale { name, country_code: code });
+            }
+        }
+        if items.last().is_none_or(|last: &ItemWithLicense<_>| last.item.id != item.id) {
+            items.push(ItemWithLicense { item: plan_item(&item)?, license });
+        }
+    }
+
     let scope = ClientScope { app_id: client.app_id.clone(), test_mode: client.test_mode };
-    let items = rows
-        .into_iter()
-        .map(|(_, item, license)| Ok(ItemWithLicense { item: plan_item(&item)?, license }))
-        .collect::<Result<Vec<_>, ServiceError>>()?;
     let selected = entitlement::select_licenses(items, &scope, now);
     if selected.is_empty() {
         return Ok(None);
-    }
-
-    let mut countries: HashMap<String, Vec<Locale>> = HashMap::new();
-    for (license_id, code) in country_rows {
-        let name = country::by_code(&code).map_or_else(|| code.clone(), |country| country.name.to_owned());
-        countries.entry(license_id).or_default().push(Locale { name, country_code: code });
     }
 
     let items = selected
@@ -57,7 +63,7 @@ pub fn list(inner: &Inner, caller: &AccessCaller) -> Result<Option<LicenseList>,
         .map(|entry| LicenseEntry {
             item: item_view(&entry.item, &app_name),
             license: LicenseView {
-                locales: countries.remove(&entry.license.id).unwrap_or_default(),
+                locales: countries.get(&entry.license.id).cloned().unwrap_or_default(),
                 id: entry.license.id,
                 internal_id: entry.license.internal_id,
                 name: entry.license.name,

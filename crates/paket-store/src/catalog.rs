@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use crate::schema::{apps, client_logout_uris, client_redirect_uris, clients, companies, license_countries, licenses};
+use crate::schema::{apps, authorization_codes, client_logout_uris, client_redirect_uris, clients, companies, license_countries, licenses};
 use crate::{DbConnection, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -135,18 +135,6 @@ pub fn license_country_codes(conn: &mut DbConnection, license_id: &str) -> Resul
         .load(c))?)
 }
 
-/// Country codes of several licenses, as (license id, code) pairs.
-pub fn countries_of_licenses(conn: &mut DbConnection, license_ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
-    if license_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(on_backend!(conn, |c| license_countries::table
-        .filter(license_countries::license_id.eq_any(license_ids))
-        .select((license_countries::license_id, license_countries::country_code))
-        .order((license_countries::license_id, license_countries::country_code))
-        .load(c))?)
-}
-
 pub fn insert_client(
     conn: &mut DbConnection,
     row: &ClientRow,
@@ -171,14 +159,24 @@ pub fn find_client(conn: &mut DbConnection, id: &str) -> Result<Option<ClientRow
     Ok(on_backend!(conn, |c| clients::table.find(id).select(ClientRow::as_select()).first(c).optional())?)
 }
 
-/// Loads a client with the consumer-facing name of its App.
-pub fn find_client_with_app_name(conn: &mut DbConnection, id: &str) -> Result<Option<(ClientRow, String)>, StoreError> {
+/// Loads a client with the consumer-facing name of its App and whether the
+/// grant `grant_id` is active, in one round trip.
+pub fn find_client_for_grant(
+    conn: &mut DbConnection,
+    client_id: &str,
+    grant_id: &str,
+) -> Result<Option<(ClientRow, String, bool)>, StoreError> {
+    let grant_active = diesel::dsl::exists(
+        authorization_codes::table
+            .filter(authorization_codes::id.eq(grant_id))
+            .filter(authorization_codes::revoked_at.is_null()),
+    );
     Ok(on_backend!(conn, |c| clients::table
         .inner_join(apps::table)
-        .filter(clients::id.eq(id))
-        .select((ClientRow::as_select(), apps::name))
-        .first(c))
-        .optional()?)
+        .filter(clients::id.eq(client_id))
+        .select((ClientRow::as_select(), apps::name, grant_active))
+        .first(c)
+        .optional())?)
 }
 
 /// Loads a client with its redirect and logout URIs.

@@ -86,16 +86,6 @@ pub fn revoke_grant(conn: &mut DbConnection, grant_id: &str, now: i64) -> Result
     Ok(tokens)
 }
 
-/// Returns whether the grant exists and has not been revoked.
-pub fn grant_is_active(conn: &mut DbConnection, grant_id: &str) -> Result<bool, StoreError> {
-    let revoked: Option<Option<i64>> = on_backend!(conn, |c| authorization_codes::table
-        .find(grant_id)
-        .select(authorization_codes::revoked_at)
-        .first(c))
-        .optional()?;
-    Ok(matches!(revoked, Some(None)))
-}
-
 pub fn insert_refresh_token(conn: &mut DbConnection, row: &RefreshTokenRow) -> Result<(), StoreError> {
     on_backend!(conn, |c| diesel::insert_into(refresh_tokens::table).values(row).execute(c))?;
     Ok(())

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use crate::catalog::LicenseRow;
-use crate::schema::{licenses, plan_items, plans, users};
+use crate::schema::{license_countries, licenses, plan_items, plans, users};
 use crate::{DbConnection, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -79,18 +79,24 @@ pub fn insert_plan_item(conn: &mut DbConnection, row: &PlanItemRow) -> Result<()
     Ok(())
 }
 
+/// Plan id, plan item, its license and one of the license's countries.
+pub type ItemCountryRow = (String, PlanItemRow, LicenseRow, Option<String>);
+
 /// Loads the plan items of a user whose license belongs to `app_id`, with
-/// the plan id and the license, in one query.
-pub fn plan_items_of_user_for_app(
+/// the plan id, the license and one of the license's countries, in one
+/// query: an item appears once per country, or once with `None`.
+pub fn plan_items_with_countries(
     conn: &mut DbConnection,
     user_id: &str,
     app_id: &str,
-) -> Result<Vec<(String, PlanItemRow, LicenseRow)>, StoreError> {
+) -> Result<Vec<ItemCountryRow>, StoreError> {
     Ok(on_backend!(conn, |c| plan_items::table
         .inner_join(plans::table)
-        .inner_join(licenses::table)
+        .inner_join(licenses::table.left_join(license_countries::table))
         .filter(plans::user_id.eq(user_id))
         .filter(licenses::app_id.eq(app_id))
-        .select((plans::id, PlanItemRow::as_select(), LicenseRow::as_select()))
+        .order((plan_items::id, license_countries::country_code))
+        .select((plans::id, PlanItemRow::as_select(), LicenseRow::as_select(), license_countries::country_code.nullable()))
         .load(c))?)
 }
+
