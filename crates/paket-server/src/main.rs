@@ -10,7 +10,7 @@ use paket_service::SystemClock;
 
 // Each argon2id verification allocates 19 MiB on whichever blocking thread
 // runs it. glibc keeps such blocks in per-thread arenas, so after a burst
-// of sign-ins the process held over a gigabyte; mimalloc returns them to
+// of sign-ins the process held over a gigabyte. mimalloc returns them to
 // the system and also allocates faster under contention.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

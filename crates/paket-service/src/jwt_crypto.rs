@@ -2,7 +2,7 @@
 //!
 //! jsonwebtoken calls the provider's factory once per token with the raw
 //! key bytes. Its RustCrypto provider parses the PKCS#8 key on every
-//! signature, which costs about as much as the signature itself; this one
+//! signature, which costs about as much as the signature itself. This one
 //! keeps each parsed key pair, and uses ring's P-256 code for both signing
 //! and verifying. Only ES256 is offered because it is the only algorithm
 //! Paket signs or accepts.
@@ -21,7 +21,7 @@ use ring::signature::{ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, 
 pub static RING_ES256: CryptoProvider = CryptoProvider {
     signer_factory: new_signer,
     verifier_factory: new_verifier,
-    // Paket builds its JWKS itself and never asks jsonwebtoken to derive
+    // Paket builds its JWKS itself and never calls jsonwebtoken to derive
     // public components, so the key utilities are not needed.
     key_utils: KeyUtils::new_unimplemented(),
 };

@@ -158,7 +158,7 @@ fn verify_signature(inner: &Inner, token: &str) -> Result<AccessClaims, ServiceE
         .claims)
 }
 
-/// The error of a token whose grant was revoked.
+/// Builds the error of a token whose grant was revoked.
 pub fn revoked() -> ServiceError {
     ServiceError::Unauthenticated("the access token has been revoked".into())
 }

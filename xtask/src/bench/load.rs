@@ -195,7 +195,7 @@ fn percentile(sorted: &[u32], quantile: f64) -> f64 {
 pub fn expect_status(reply: &Reply, expected: StatusCode, what: &str) -> anyhow::Result<()> {
     if reply.status != expected {
         let body = String::from_utf8_lossy(&reply.body);
-        bail!("{what} answered {} instead of {expected}: {}", reply.status, body.chars().take(200).collect::<String>());
+        bail!("{what} returned {} instead of {expected}: {}", reply.status, body.chars().take(200).collect::<String>());
     }
     Ok(())
 }

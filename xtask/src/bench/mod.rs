@@ -58,7 +58,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1)]
     client_threads: usize,
 
-    /// Folder of BENCHMARKS.md and results.json [default: the repository root, or target/bench with --quick]
+    /// Folder of BENCHMARKS.md [default: the repository root, with the raw numbers in bench/results.json; target/bench with --quick]
     #[arg(long)]
     output: Option<PathBuf>,
 }
@@ -173,8 +173,8 @@ pub fn run(root: &Path, args: BenchArgs) -> anyhow::Result<()> {
 
     let ceilings = ceilings.context("no backend was measured")?;
     let report = report::Report::new(&args, duration, warmup, ceilings, reports, peer)?;
-    report.write(root, &output)?;
-    println!("== wrote {} and {}", output.join("BENCHMARKS.md").display(), output.join("results.json").display());
+    let json = report.write(root, &output)?;
+    println!("== wrote {} and {}", output.join("BENCHMARKS.md").display(), json.display());
     Ok(())
 }
 

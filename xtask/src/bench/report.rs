@@ -1,5 +1,5 @@
 //! BENCHMARKS.md and results.json: the figures, their ratios to the
-//! ceilings and the peer, and where each target stands.
+//! ceilings and the peer, and the state of each target.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -74,21 +74,25 @@ impl Report {
         })
     }
 
-    /// Writes BENCHMARKS.md and results.json into `output`. The analysis in
-    /// bench/ANALYSIS.md, written by hand after a profile, is appended.
-    pub fn write(&self, root: &Path, output: &Path) -> anyhow::Result<()> {
-        std::fs::write(output.join("results.json"), serde_json::to_string_pretty(self)? + "\n")?;
+    /// Writes BENCHMARKS.md into `output` and the raw numbers beside it,
+    /// or into bench/results.json when `output` is the repository root.
+    /// The analysis in bench/ANALYSIS.md, written by hand after a profile,
+    /// is appended to the markdown. Returns the path of the JSON file.
+    pub fn write(&self, root: &Path, output: &Path) -> anyhow::Result<std::path::PathBuf> {
+        let json = if output == root { root.join("bench/results.json") } else { output.join("results.json") };
+        std::fs::write(&json, serde_json::to_string_pretty(self)? + "\n")?;
+        let json_name = json.strip_prefix(output).unwrap_or(&json).display().to_string();
         let analysis = std::fs::read_to_string(root.join("bench/ANALYSIS.md")).ok();
-        std::fs::write(output.join("BENCHMARKS.md"), self.markdown(analysis.as_deref()))?;
-        Ok(())
+        std::fs::write(output.join("BENCHMARKS.md"), self.markdown(&json_name, analysis.as_deref()))?;
+        Ok(json)
     }
 
-    fn markdown(&self, analysis: Option<&str>) -> String {
+    fn markdown(&self, json_name: &str, analysis: Option<&str>) -> String {
         let mut md = String::new();
         let _ = writeln!(md, "# Benchmarks\n");
         let _ = writeln!(
             md,
-            "Written by `{}` on {}. The raw numbers are in `results.json` beside this file (bench/results.json in the repository).\n",
+            "Written by `{}` on {}. The raw numbers are in `{json_name}`.\n",
             self.command, self.date
         );
         let _ = writeln!(md, "## Machine and method\n");

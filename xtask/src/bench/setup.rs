@@ -177,7 +177,7 @@ fn terminate(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// Starts `paket serve` and waits until /healthz answers.
+/// Starts `paket serve` and waits until /healthz returns 200.
 pub fn start_server(paket: &Path, database_url: &str, listen: SocketAddr, log: &Path) -> anyhow::Result<ChildProcess> {
     let log_file = std::fs::File::create(log)?;
     let child = Command::new(paket)
@@ -191,7 +191,7 @@ pub fn start_server(paket: &Path, database_url: &str, listen: SocketAddr, log: &
     Ok(process)
 }
 
-/// Blocks until GET `path` answers 200, or fails after `timeout`.
+/// Blocks until GET `path` returns 200, or fails after `timeout`.
 pub fn wait_for_http(address: SocketAddr, path: &str, timeout: Duration) -> anyhow::Result<()> {
     use std::io::{Read, Write};
     let deadline = Instant::now() + timeout;
@@ -208,7 +208,7 @@ pub fn wait_for_http(address: SocketAddr, path: &str, timeout: Duration) -> anyh
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    bail!("nothing answered 200 on http://{address}{path} within {} s", timeout.as_secs())
+    bail!("http://{address}{path} did not return 200 within {} s", timeout.as_secs())
 }
 
 /// Login data printed by the peer.
