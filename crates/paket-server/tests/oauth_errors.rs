@@ -235,17 +235,8 @@ on_both_backends! {
         let client = server
             .service
             .create_client(paket_service::NewClient {
-                app_id: server.demo.app_id.clone(),
-                name: "Kidstream Backend".into(),
-                platform: "web".into(),
-                redirect_uris: vec![server.demo.redirect_uri.clone()],
-                logout_uris: vec![],
                 confidential: true,
-                pkce_required: true,
-                first_party: false,
-                test_mode: false,
-                refresh_token_ttl_seconds: 3600,
-                rotate_refresh_tokens: false,
+                ..common::public_client(&server.demo.app_id, "Kidstream Backend", &server.demo.redirect_uri)
             })
             .await
             .unwrap();
@@ -291,17 +282,9 @@ on_both_backends! {
         let client = server
             .service
             .create_client(paket_service::NewClient {
-                app_id: server.demo.app_id.clone(),
-                name: "Kidstream iOS".into(),
                 platform: "ios".into(),
-                redirect_uris: vec![server.demo.redirect_uri.clone()],
-                logout_uris: vec![],
-                confidential: false,
-                pkce_required: true,
-                first_party: false,
-                test_mode: false,
-                refresh_token_ttl_seconds: 3600,
                 rotate_refresh_tokens: true,
+                ..common::public_client(&server.demo.app_id, "Kidstream iOS", &server.demo.redirect_uri)
             })
             .await
             .unwrap();

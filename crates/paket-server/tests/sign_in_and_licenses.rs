@@ -173,17 +173,8 @@ on_both_backends! {
         let other = server
             .service
             .create_client(paket_service::NewClient {
-                app_id: server.demo.app_id.clone(),
-                name: "Kidstream Roku".into(),
                 platform: "roku".into(),
-                redirect_uris: vec![server.demo.redirect_uri.clone()],
-                logout_uris: vec![],
-                confidential: false,
-                pkce_required: true,
-                first_party: false,
-                test_mode: false,
-                refresh_token_ttl_seconds: 3600,
-                rotate_refresh_tokens: false,
+                ..common::public_client(&server.demo.app_id, "Kidstream Roku", &server.demo.redirect_uri)
             })
             .await
             .unwrap();
@@ -269,19 +260,7 @@ on_both_backends! {
             .await
             .unwrap();
         let client_b = service
-            .create_client(paket_service::NewClient {
-                app_id: app_b,
-                name: "Sportstream Web".into(),
-                platform: "web".into(),
-                redirect_uris: vec!["http://127.0.0.1:8766/cb".into()],
-                logout_uris: vec![],
-                confidential: false,
-                pkce_required: true,
-                first_party: false,
-                test_mode: false,
-                refresh_token_ttl_seconds: 3600,
-                rotate_refresh_tokens: false,
-            })
+            .create_client(common::public_client(&app_b, "Sportstream Web", "http://127.0.0.1:8766/cb"))
             .await
             .unwrap();
 

@@ -235,6 +235,24 @@ impl TestServer {
     }
 }
 
+/// Builds a public client of `app_id` with PKCE required, no rotation and
+/// a one-hour refresh-token lifetime; tests change what they exercise.
+pub fn public_client(app_id: &str, name: &str, redirect_uri: &str) -> paket_service::NewClient {
+    paket_service::NewClient {
+        app_id: app_id.to_owned(),
+        name: name.to_owned(),
+        platform: "web".into(),
+        redirect_uris: vec![redirect_uri.to_owned()],
+        logout_uris: vec![],
+        confidential: false,
+        pkce_required: true,
+        first_party: false,
+        test_mode: false,
+        refresh_token_ttl_seconds: 3600,
+        rotate_refresh_tokens: false,
+    }
+}
+
 /// Returns the hidden inputs of the sign-in form, unescaped.
 pub fn hidden_inputs(html: &str) -> Vec<(String, String)> {
     let mut fields = Vec::new();
