@@ -99,7 +99,7 @@ on_both_backends! {
         assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
 
         let (status, body) = server
-            .token(&[("grant_type", "refresh_token"), ("refresh_token", "nope"), ("client_id", "unknown-client")])
+            .refresh("nope", "unknown-client")
             .await;
         assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
 
@@ -136,13 +136,7 @@ on_both_backends! {
         // A redirect_uri different from the authorization request's.
         let code = server.demo_code().await;
         let (status, body) = server
-            .token(&[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("client_id", client_id),
-                ("redirect_uri", "http://127.0.0.1:8765/other"),
-                ("code_verifier", VERIFIER),
-            ])
+            .exchange_with(&code, client_id, "http://127.0.0.1:8765/other", VERIFIER)
             .await;
         assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
     }
@@ -151,13 +145,7 @@ on_both_backends! {
         let code = server.demo_code().await;
         server.clock.advance(121);
         let (status, body) = server
-            .token(&[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("client_id", &server.demo.client_id),
-                ("redirect_uri", &server.demo.redirect_uri),
-                ("code_verifier", VERIFIER),
-            ])
+            .exchange_with(&code, &server.demo.client_id, &server.demo.redirect_uri, VERIFIER)
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(body["error_description"].as_str().unwrap().contains("expired"), "{body}");
@@ -291,18 +279,12 @@ on_both_backends! {
         let query = server.authorize_query(&client.client_id, &server.demo.redirect_uri, "r");
         let redirect = server.sign_in_with(&query, &server.demo.email, &server.demo.password).await;
         let (status, tokens) = server
-            .token(&[
-                ("grant_type", "authorization_code"),
-                ("code", &redirect["code"]),
-                ("client_id", &client.client_id),
-                ("redirect_uri", &server.demo.redirect_uri),
-                ("code_verifier", VERIFIER),
-            ])
+            .exchange_with(&redirect["code"], &client.client_id, &server.demo.redirect_uri, VERIFIER)
             .await;
         assert_eq!(status, StatusCode::OK);
         let first = tokens["refresh_token"].as_str().unwrap();
 
-        let (status, rotated) = server.token(&[("grant_type", "refresh_token"), ("refresh_token", first), ("client_id", &client.client_id)]).await;
+        let (status, rotated) = server.refresh(first, &client.client_id).await;
         assert_eq!(status, StatusCode::OK);
         let second = rotated["refresh_token"].as_str().unwrap();
         assert_ne!(second, first);
@@ -310,9 +292,9 @@ on_both_backends! {
         assert_eq!(server.get_with("/v1/licenses", access_token).await.status(), StatusCode::OK);
 
         // The rotated-out token comes back: the whole grant is revoked.
-        let (status, body) = server.token(&[("grant_type", "refresh_token"), ("refresh_token", first), ("client_id", &client.client_id)]).await;
+        let (status, body) = server.refresh(first, &client.client_id).await;
         assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
-        let (status, _) = server.token(&[("grant_type", "refresh_token"), ("refresh_token", second), ("client_id", &client.client_id)]).await;
+        let (status, _) = server.refresh(second, &client.client_id).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "the newest refresh token is revoked too");
         assert_eq!(server.get_with("/v1/licenses", access_token).await.status(), StatusCode::UNAUTHORIZED);
     }

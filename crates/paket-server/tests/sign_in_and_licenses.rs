@@ -87,7 +87,7 @@ on_both_backends! {
 
         // refresh grant -> a new access token that works
         let (status, refreshed) = server
-            .token(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", &server.demo.client_id)])
+            .refresh(refresh_token, &server.demo.client_id)
             .await;
         assert_eq!(status, StatusCode::OK, "{refreshed}");
         assert!(refreshed.get("refresh_token").is_none(), "no new refresh token without rotation");
@@ -114,13 +114,7 @@ on_both_backends! {
         let code = server.demo_code().await;
         let wrong = "x".repeat(64);
         let (status, body) = server
-            .token(&[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("client_id", &server.demo.client_id),
-                ("redirect_uri", &server.demo.redirect_uri),
-                ("code_verifier", &wrong),
-            ])
+            .exchange_with(&code, &server.demo.client_id, &server.demo.redirect_uri, &wrong)
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["error"], "invalid_grant");
@@ -145,13 +139,7 @@ on_both_backends! {
         assert_eq!(server.get_with("/v1/licenses", access_token).await.status(), StatusCode::OK);
 
         let (status, body) = server
-            .token(&[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("client_id", &server.demo.client_id),
-                ("redirect_uri", &server.demo.redirect_uri),
-                ("code_verifier", VERIFIER),
-            ])
+            .exchange_with(&code, &server.demo.client_id, &server.demo.redirect_uri, VERIFIER)
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["error"], "invalid_grant");
@@ -180,13 +168,7 @@ on_both_backends! {
             .unwrap();
         let code = server.demo_code().await;
         let (status, body) = server
-            .token(&[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("client_id", &other.client_id),
-                ("redirect_uri", &server.demo.redirect_uri),
-                ("code_verifier", VERIFIER),
-            ])
+            .exchange_with(&code, &other.client_id, &server.demo.redirect_uri, VERIFIER)
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["error"], "invalid_grant");
@@ -274,13 +256,7 @@ on_both_backends! {
         let query = server.authorize_query(&client_b.client_id, "http://127.0.0.1:8766/cb", "b");
         let redirect = server.sign_in_with(&query, &server.demo.email, &server.demo.password).await;
         let (status, tokens_b) = server
-            .token(&[
-                ("grant_type", "authorization_code"),
-                ("code", &redirect["code"]),
-                ("client_id", &client_b.client_id),
-                ("redirect_uri", "http://127.0.0.1:8766/cb"),
-                ("code_verifier", VERIFIER),
-            ])
+            .exchange_with(&redirect["code"], &client_b.client_id, "http://127.0.0.1:8766/cb", VERIFIER)
             .await;
         assert_eq!(status, StatusCode::OK, "{tokens_b}");
         let body_b: Value = server.get_with("/v1/licenses", tokens_b["access_token"].as_str().unwrap()).await.json().await.unwrap();

@@ -208,17 +208,26 @@ impl TestServer {
         (status, response.json().await.unwrap())
     }
 
+    /// POST /oauth2/token with the authorization_code grant.
+    pub async fn exchange_with(&self, code: &str, client_id: &str, redirect_uri: &str, verifier: &str) -> (StatusCode, Value) {
+        self.token(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("client_id", client_id),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", verifier),
+        ])
+        .await
+    }
+
+    /// POST /oauth2/token with the refresh_token grant of a public client.
+    pub async fn refresh(&self, refresh_token: &str, client_id: &str) -> (StatusCode, Value) {
+        self.token(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", client_id)]).await
+    }
+
     /// Exchanges a code of the demo client with the right verifier.
     pub async fn exchange(&self, code: &str) -> Value {
-        let (status, body) = self
-            .token(&[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("client_id", &self.demo.client_id),
-                ("redirect_uri", &self.demo.redirect_uri),
-                ("code_verifier", VERIFIER),
-            ])
-            .await;
+        let (status, body) = self.exchange_with(code, &self.demo.client_id, &self.demo.redirect_uri, VERIFIER).await;
         assert_eq!(status, StatusCode::OK, "token exchange: {body}");
         body
     }
