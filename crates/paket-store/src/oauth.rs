@@ -2,7 +2,8 @@
 
 use diesel::prelude::*;
 
-use crate::schema::{authorization_codes, refresh_tokens};
+use crate::catalog::ClientRow;
+use crate::schema::{authorization_codes, clients, refresh_tokens, users};
 use crate::{DbConnection, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -97,6 +98,20 @@ pub fn find_refresh_token(conn: &mut DbConnection, token_hash: &str) -> Result<O
         .select(RefreshTokenRow::as_select())
         .first(c))
         .optional()?)
+}
+
+/// A refresh token with its client and the user's email and name.
+pub type RefreshTokenRecord = (RefreshTokenRow, ClientRow, String, String);
+
+/// Loads a refresh token with its client and user in one round trip.
+pub fn find_refresh_token_record(conn: &mut DbConnection, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError> {
+    Ok(on_backend!(conn, |c| refresh_tokens::table
+        .inner_join(clients::table)
+        .inner_join(users::table)
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select((RefreshTokenRow::as_select(), ClientRow::as_select(), users::email, users::name))
+        .first(c)
+        .optional())?)
 }
 
 /// Revokes one refresh token unless it already is; returns whether this call revoked it.

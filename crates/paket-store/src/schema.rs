@@ -171,6 +171,8 @@ diesel::joinable!(plan_items -> plans (plan_id));
 diesel::joinable!(plan_items -> licenses (license_id));
 diesel::joinable!(authorization_codes -> clients (client_id));
 diesel::joinable!(refresh_tokens -> authorization_codes (grant_id));
+diesel::joinable!(refresh_tokens -> clients (client_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     companies,

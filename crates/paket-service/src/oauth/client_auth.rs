@@ -16,7 +16,11 @@ pub fn authenticate(conn: &mut DbConnection, credentials: &ClientCredentials) ->
     };
     let client = catalog_queries::find_client(conn, client_id)?
         .ok_or_else(|| OAuthError::invalid_client(format!("unknown client_id {client_id:?}")))?;
+    check_secret(client, credentials)
+}
 
+/// Checks the presented secret against a client already loaded.
+pub fn check_secret(client: ClientRow, credentials: &ClientCredentials) -> Result<ClientRow, OAuthError> {
     let secret = credentials.client_secret.as_deref().filter(|secret| !secret.is_empty());
     match (&client.secret_hash, secret) {
         (None, None) => Ok(client),

@@ -6,7 +6,6 @@
 
 use paket_store::catalog::ClientRow;
 use paket_store::oauth::{self as oauth_queries, RefreshTokenRow};
-use paket_store::users as user_queries;
 use paket_store::{DbConnection, StoreError};
 use uuid::Uuid;
 
@@ -77,17 +76,25 @@ pub fn refresh(inner: &Inner, credentials: &ClientCredentials, request: &TokenRe
 }
 
 /// Checks the client, the token and the requested scope, and loads the user.
+/// The token, its client and its user come in one query; only a client
+/// other than the token's is looked up on its own, to tell an unknown
+/// client (invalid_client) from a token of another client (invalid_grant).
 fn check(conn: &mut DbConnection, credentials: &ClientCredentials, presented: &str, requested_scope: Option<&str>, now: i64) -> Result<Checked, StoreError> {
-    let client = match client_auth::authenticate(conn, credentials) {
+    let record = oauth_queries::find_refresh_token_record(conn, &token_hash(presented))?;
+    let token_exists = record.is_some();
+    let presented_client = credentials.client_id.as_deref().filter(|id| !id.is_empty());
+    let Some((stored, token_client, email, name)) = record.filter(|(stored, _, _, _)| Some(stored.client_id.as_str()) == presented_client)
+    else {
+        if let Err(error) = client_auth::authenticate(conn, credentials) {
+            return Ok(Checked::Rejected(error));
+        }
+        let reason = if token_exists { "the refresh token was issued to another client" } else { "the refresh token is invalid" };
+        return Ok(Checked::Rejected(OAuthError::invalid_grant(reason)));
+    };
+    let client = match client_auth::check_secret(token_client, credentials) {
         Ok(client) => client,
         Err(error) => return Ok(Checked::Rejected(error)),
     };
-    let Some(stored) = oauth_queries::find_refresh_token(conn, &token_hash(presented))? else {
-        return Ok(Checked::Rejected(OAuthError::invalid_grant("the refresh token is invalid")));
-    };
-    if stored.client_id != client.id {
-        return Ok(Checked::Rejected(OAuthError::invalid_grant("the refresh token was issued to another client")));
-    }
     if stored.revoked_at.is_some() {
         if client.rotate_refresh_tokens {
             return Ok(Checked::Reused { client_id: client.id, grant_id: stored.grant_id });
@@ -108,8 +115,7 @@ fn check(conn: &mut DbConnection, credentials: &ClientCredentials, presented: &s
         }
     };
 
-    let user = user_queries::find_user(conn, &stored.user_id)?.ok_or(StoreError::NotFound)?;
-    Ok(Checked::Valid(Box::new(Valid { client, stored, granted_scope, email: user.email, name: user.name })))
+    Ok(Checked::Valid(Box::new(Valid { client, stored, granted_scope, email, name })))
 }
 
 /// Replaces the presented token with a new one in one transaction. When a
