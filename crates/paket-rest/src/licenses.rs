@@ -46,11 +46,11 @@ fn check_accept(headers: &HeaderMap) -> Result<(), ApiError> {
         let mut parts = range.split(';');
         let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
         // A quality of zero means "not acceptable" (RFC 9110 §12.4.2).
-        let refused = parts.any(|parameter| {
+        let rejected = parts.any(|parameter| {
             let parameter = parameter.trim().replace(' ', "");
             parameter.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q == 0.0))
         });
-        !refused && matches!(media.as_str(), "application/json" | "application/*" | "*/*")
+        !rejected && matches!(media.as_str(), "application/json" | "application/*" | "*/*")
     });
     if acceptable {
         Ok(())

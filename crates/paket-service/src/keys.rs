@@ -44,7 +44,12 @@ struct KeySet {
 #[derive(Debug, Default)]
 pub struct Keyring {
     keys: RwLock<KeySet>,
+    /// Unix seconds of the last reload, for [`Keyring::reload_at_most_every`].
+    last_reload: std::sync::atomic::AtomicI64,
 }
+
+/// Shortest time between two reloads for unknown key ids, in seconds.
+pub const RELOAD_INTERVAL_SECONDS: i64 = 10;
 
 /// A JSON Web Key Set (RFC 7517) of public keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -84,8 +89,17 @@ impl Keyring {
     }
 
     /// Reloads the keys from the database, for tokens signed by a key that
-    /// another Paket process created after this one started.
-    pub fn reload(&self, store: &Store) -> Result<(), ServiceError> {
+    /// another Paket process created after this one started. A token with a
+    /// made-up key id would otherwise cost a database read on every call,
+    /// so reloads happen at most once per interval; the others return at once.
+    pub fn reload_at_most_every(&self, store: &Store, interval_seconds: i64, now: i64) -> Result<(), ServiceError> {
+        use std::sync::atomic::Ordering;
+        let last = self.last_reload.load(Ordering::Relaxed);
+        if now - last < interval_seconds
+            || self.last_reload.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_err()
+        {
+            return Ok(());
+        }
         let rows = store.read(key_queries::active_signing_keys)?;
         self.replace(&rows)
     }

@@ -143,7 +143,8 @@ fn verify_signature(inner: &Inner, token: &str) -> Result<AccessClaims, ServiceE
         Some(key) => key,
         None => {
             // Another Paket process may have created a key since this one loaded them.
-            inner.keyring.reload(&inner.store)?;
+            let now = inner.clock.now().timestamp();
+            inner.keyring.reload_at_most_every(&inner.store, crate::keys::RELOAD_INTERVAL_SECONDS, now)?;
             inner.keyring.find(&kid).ok_or_else(|| unauthenticated("its signing key is unknown"))?
         }
     };

@@ -78,11 +78,6 @@ impl DatabaseUrl {
         )))
     }
 
-    /// Returns the SQLite file path, or `None` for PostgreSQL.
-    pub fn sqlite_path(&self) -> Option<&str> {
-        (self.backend == Backend::Sqlite).then_some(self.target.as_str())
-    }
-
     pub(crate) fn connect(&self) -> Result<DbConnection, StoreError> {
         match self.backend {
             Backend::Postgres => PgConnection::establish(&self.target)

@@ -69,8 +69,8 @@ impl From<DieselError> for StoreError {
                 info,
             ) => {
                 let constraint = info.constraint_name().unwrap_or_else(|| info.message());
-                let what = if matches!(kind, DatabaseErrorKind::UniqueViolation) { "duplicate" } else { "missing reference" };
-                StoreError::Conflict(format!("{what} ({constraint})"))
+                let violation = if matches!(kind, DatabaseErrorKind::UniqueViolation) { "duplicate" } else { "missing reference" };
+                StoreError::Conflict(format!("{violation} ({constraint})"))
             }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 StoreError::Unavailable(info.message().to_owned())

@@ -92,14 +92,6 @@ pub fn insert_refresh_token(conn: &mut DbConnection, row: &RefreshTokenRow) -> R
     Ok(())
 }
 
-pub fn find_refresh_token(conn: &mut DbConnection, token_hash: &str) -> Result<Option<RefreshTokenRow>, StoreError> {
-    Ok(on_backend!(conn, |c| refresh_tokens::table
-        .filter(refresh_tokens::token_hash.eq(token_hash))
-        .select(RefreshTokenRow::as_select())
-        .first(c))
-        .optional()?)
-}
-
 /// A refresh token with its client and the user's email and name.
 pub type RefreshTokenRecord = (RefreshTokenRow, ClientRow, String, String);
 

@@ -192,10 +192,10 @@ fn percentile(sorted: &[u32], quantile: f64) -> f64 {
 }
 
 /// Fails unless the reply has the expected status, quoting the body.
-pub fn expect_status(reply: &Reply, expected: StatusCode, what: &str) -> anyhow::Result<()> {
+pub fn expect_status(reply: &Reply, expected: StatusCode, request_name: &str) -> anyhow::Result<()> {
     if reply.status != expected {
         let body = String::from_utf8_lossy(&reply.body);
-        bail!("{what} returned {} instead of {expected}: {}", reply.status, body.chars().take(200).collect::<String>());
+        bail!("{request_name} returned {} instead of {expected}: {}", reply.status, body.chars().take(200).collect::<String>());
     }
     Ok(())
 }

@@ -76,9 +76,9 @@ pub fn refresh(inner: &Inner, credentials: &ClientCredentials, request: &TokenRe
 }
 
 /// Checks the client, the token and the requested scope, and loads the user.
-/// The token, its client and its user come in one query; only a client
-/// other than the token's is looked up on its own, to tell an unknown
-/// client (invalid_client) from a token of another client (invalid_grant).
+/// The token, its client and its user come in one query. A client other
+/// than the token's is looked up on its own, so that an unknown client gets
+/// invalid_client and a token of another client gets invalid_grant.
 fn check(conn: &mut DbConnection, credentials: &ClientCredentials, presented: &str, requested_scope: Option<&str>, now: i64) -> Result<Checked, StoreError> {
     let record = oauth_queries::find_refresh_token_record(conn, &token_hash(presented))?;
     let token_exists = record.is_some();
