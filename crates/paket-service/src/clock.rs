@@ -19,12 +19,21 @@ impl Clock for SystemClock {
     }
 }
 
-/// Clock that starts at the system time and moves only through
-/// [`ManualClock::advance`], for tests of expiry.
-#[derive(Debug, Default)]
+/// Clock that starts at the system time of its creation and then stands
+/// still, moving only through [`ManualClock::advance`], for tests of expiry.
+/// A clock that kept following the system time would let a second boundary
+/// fall between issuing a token and checking it, and make such tests flaky.
+#[derive(Debug)]
 pub struct ManualClock {
-    /// Seconds added to the system time.
+    start: DateTime<Utc>,
+    /// Seconds added to `start`.
     offset_seconds: AtomicI64,
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        ManualClock { start: Utc::now(), offset_seconds: AtomicI64::new(0) }
+    }
 }
 
 impl ManualClock {
@@ -35,6 +44,6 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now() + chrono::Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
+        self.start + chrono::Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
     }
 }
